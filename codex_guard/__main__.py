@@ -1,0 +1,7 @@
+"""``python -m codex_guard`` entry point."""
+
+import sys
+
+from codex_guard.cli import main
+
+sys.exit(main())
