@@ -1,0 +1,487 @@
+"""Evaluate ``.rules`` files with starlark-pyo3 into a :class:`Policy`.
+
+Follows Codex's ``codex-rs/execpolicy/src/parser.rs`` (execpolicy.md §1): each file is parsed
+with the Starlark *extended* dialect plus f-strings, the globals are the standard library and the
+builtins ``prefix_rule``, ``network_rule`` and ``host_executable``; rules accumulate across files
+in one parser; ``match``/``not_match`` examples are validated once the whole file evaluated. With
+``guard_builtins=True`` (built-in packs and ``guard/`` folders only, which Codex never loads) the
+file may also call codex-guard's ``guard_rule`` (see ``guard.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from codex_guard.policy import rshlex
+from codex_guard.policy.errors import PolicyError
+from codex_guard.policy.paths import normalize_lexically
+from codex_guard.policy.policy import Policy
+from codex_guard.policy.rule import DECISIONS, PrefixRule, RuleMatch, Source, Token
+
+
+class _RuleError(Exception):
+    """Raised inside a builtin; starlark renders it as ``error: _RuleError: <msg>``."""
+
+
+_LOC_RE = re.compile(r"^ --> (.*):(\d+):(\d+)$", re.M)
+
+
+def starlark_type(v: object) -> str:
+    """The Starlark type name of a converted value (``string``, ``list``, ``NoneType`` …)."""
+    if v is None:
+        return "NoneType"
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, int):
+        return "int"
+    if isinstance(v, float):
+        return "float"
+    if isinstance(v, list):
+        return "list"
+    if isinstance(v, tuple):
+        return "tuple"
+    if isinstance(v, dict):
+        return "dict"
+    return "function" if callable(v) else type(v).__name__
+
+
+def starlark_repr(v: object) -> str:
+    """An approximation of Starlark's ``repr`` for converted values."""
+    if v is None:
+        return "None"
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if isinstance(v, list):
+        return "[" + ", ".join(starlark_repr(x) for x in v) + "]"
+    if isinstance(v, tuple):
+        inner = ", ".join(starlark_repr(x) for x in v)
+        return "(" + inner + ("," if len(v) == 1 else "") + ")"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{starlark_repr(k)}: {starlark_repr(x)}" for k, x in v.items()) + "}"
+    return str(v)
+
+
+_PY_TO_SIG = {"str": str, "list": list, "bool": bool}
+
+
+def bind(
+    fn: str, params: list[tuple[str, str, bool]], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """Bind a builtin call like starlark-rust's typed signatures do.
+
+    Args:
+        fn: the builtin's name (for messages).
+        params: ``(name, type, required)`` in positional order; type is ``str``/``list``/``bool``.
+        args, kwargs: the call's arguments.
+
+    Returns:
+        name → value for every parameter given.
+
+    Raises:
+        _RuleError: with starlark's wording for extra, missing or mistyped parameters.
+    """
+    if len(args) > len(params):
+        raise _RuleError(
+            f"Found {len(args) - len(params)} extra positional parameter(s) for call to {fn}"
+        )
+    bound: dict[str, Any] = {}
+    for (name, _t, _r), value in zip(params, args, strict=False):
+        bound[name] = value
+    names = {p[0] for p in params}
+    extra = [k for k in kwargs if k not in names]
+    if extra:
+        listed = ", ".join(f"`{k}`" for k in extra)
+        raise _RuleError(f"Found {listed} extra named parameter(s) for call to {fn}")
+    for k, v in kwargs.items():
+        if k in bound:
+            raise _RuleError(f"Multiple values for parameter `{k}` in call to {fn}")
+        bound[k] = v
+    for name, tname, required in params:
+        if name not in bound:
+            if required:
+                raise _RuleError(f"Missing parameter `{name}` for call to `{fn}`")
+            continue
+        v = bound[name]
+        ok = isinstance(v, _PY_TO_SIG[tname]) and not (tname != "bool" and isinstance(v, bool))
+        if not ok:
+            raise _RuleError(
+                f"Type of parameter `{name}` doesn't match, expected `{tname}`, actual "
+                f"`{starlark_type(v)} (repr: {starlark_repr(v)})`"
+            )
+    return bound
+
+
+def parse_decision(raw: str | None) -> str:
+    """``Decision::parse``: None → allow; exactly allow/prompt/forbidden, else an error."""
+    if raw is None:
+        return "allow"
+    if raw not in DECISIONS:
+        raise _RuleError(f"invalid decision: {raw}")
+    return raw
+
+
+def parse_justification(raw: str | None) -> str | None:
+    """A justification is kept verbatim, but may not be blank."""
+    if raw is not None and not raw.strip():
+        raise _RuleError("invalid rule: justification cannot be empty")
+    return raw
+
+
+def parse_examples(raw: list[Any] | None) -> list[list[str]]:
+    """Tokenise ``match``/``not_match`` examples (strings with Rust shlex 1.3.0)."""
+    out: list[list[str]] = []
+    for ex in raw or []:
+        if isinstance(ex, str):
+            toks = rshlex.split(ex)
+            if toks is None:
+                raise _RuleError("invalid example: example string has invalid shell syntax")
+            if not toks:
+                raise _RuleError("invalid example: example cannot be an empty string")
+            out.append(toks)
+        elif isinstance(ex, list):
+            if not ex:
+                raise _RuleError("invalid example: example cannot be an empty list")
+            for t in ex:
+                if not isinstance(t, str):
+                    raise _RuleError(
+                        f"invalid example: example tokens must be strings (got {starlark_type(t)})"
+                    )
+            out.append(list(ex))
+        else:
+            raise _RuleError(
+                "invalid example: example must be a string or list of strings "
+                f"(got {starlark_type(ex)})"
+            )
+    return out
+
+
+def _parse_pattern(raw: list[Any]) -> list[Token]:
+    toks: list[Token] = []
+    for el in raw:
+        if isinstance(el, str):
+            toks.append(el)
+        elif isinstance(el, list):
+            if not el:
+                raise _RuleError("invalid pattern element: pattern alternatives cannot be empty")
+            for alt in el:
+                if not isinstance(alt, str):
+                    raise _RuleError(
+                        "invalid pattern element: pattern alternative must be a string "
+                        f"(got {starlark_type(alt)})"
+                    )
+            toks.append(el[0] if len(el) == 1 else tuple(el))
+        else:
+            raise _RuleError(
+                "invalid pattern element: pattern element must be a string or list of strings "
+                f"(got {starlark_type(el)})"
+            )
+    if not toks:
+        raise _RuleError("invalid pattern element: pattern cannot be empty")
+    return toks
+
+
+@dataclass
+class _Pending:
+    """One builtin call whose examples wait for the end of the file."""
+
+    call_index: int
+    rules: list[Any]
+    match: list[list[str]]
+    not_match: list[list[str]]
+    guard: bool = False
+
+
+@dataclass
+class PolicyParser:
+    """Parses rules files in sequence into one :class:`Policy` (Codex ``PolicyParser``).
+
+    Attributes:
+        policy: the accumulated policy.
+        guard_builtins: offer codex-guard's ``guard_rule`` builtin (never for Codex folders).
+        network_rules: ``network_rule`` calls seen, as dicts (kept for completeness).
+    """
+
+    policy: Policy = field(default_factory=Policy)
+    network_rules: list[dict[str, Any]] = field(default_factory=list)
+
+    def parse(
+        self, path: str, contents: str, *, layer: str = "extra", guard_builtins: bool = False
+    ) -> None:
+        """Evaluate one file and validate its examples.
+
+        Args:
+            path: the file's path (used in messages and rule sources).
+            contents: its text.
+            layer: layer name recorded on each rule (``builtin``, ``system``, ``user``,
+                ``project``, ``extra``).
+            guard_builtins: whether ``guard_rule`` is available.
+
+        Raises:
+            PolicyError: a parse, evaluation or example-validation failure, with the message
+                Codex prints and the file/line/column.
+        """
+        import starlark as sl
+
+        lines = _call_lines(contents)
+        pending: list[_Pending] = []
+        state = {"calls": 0, "fail_at": -1}
+
+        idx_by_kind = {"prefix_rule": 0, "guard_rule": 0}
+
+        def located(kind: str) -> Source:
+            known = lines[kind]
+            k = idx_by_kind[kind]
+            return Source(path, known[k] if k < len(known) else None, layer)
+
+        def enter() -> int:
+            i = state["calls"]
+            state["calls"] += 1
+            if i == state["fail_at"]:
+                raise _RuleError("<locate>")
+            return i
+
+        def prefix_rule(*args: Any, **kwargs: Any) -> None:
+            i = enter()
+            b = bind(
+                "prefix_rule",
+                [
+                    ("pattern", "list", True),
+                    ("decision", "str", False),
+                    ("match", "list", False),
+                    ("not_match", "list", False),
+                    ("justification", "str", False),
+                    ("canonical_matching", "bool", False),
+                ],
+                args,
+                kwargs,
+            )
+            decision = parse_decision(b.get("decision"))
+            justification = parse_justification(b.get("justification"))
+            toks = _parse_pattern(b["pattern"])
+            match = parse_examples(b.get("match"))
+            not_match = parse_examples(b.get("not_match"))
+            src = located("prefix_rule")
+            idx_by_kind["prefix_rule"] += 1
+            firsts = toks[0] if isinstance(toks[0], tuple) else (toks[0],)
+            rules = [
+                PrefixRule(
+                    first,
+                    tuple(toks[1:]),
+                    decision,
+                    justification,
+                    src,
+                    canonical=bool(b.get("canonical_matching", False)),
+                )
+                for first in firsts
+            ]
+            for r in rules:
+                self.policy.add_rule(r)
+            pending.append(_Pending(i, list(rules), match, not_match))
+
+        def host_executable(*args: Any, **kwargs: Any) -> None:
+            enter()
+            b = bind("host_executable", [("name", "str", True), ("paths", "list", True)], args, kwargs)
+            name: str = b["name"]
+            if not name:
+                raise _RuleError("invalid rule: host_executable name cannot be empty")
+            if "/" in name or name in (".", ".."):
+                raise _RuleError(
+                    f"invalid rule: host_executable name must be a bare executable name (got {name})"
+                )
+            paths: list[str] = []
+            for p in b["paths"]:
+                if not isinstance(p, str):
+                    raise _RuleError(
+                        f"invalid rule: host_executable paths must be strings (got {starlark_type(p)})"
+                    )
+                if not p.startswith("/"):
+                    raise _RuleError(f"invalid rule: host_executable paths must be absolute (got {p})")
+                norm = normalize_lexically(p)
+                if norm.rsplit("/", 1)[-1] != name:
+                    raise _RuleError(
+                        f"invalid rule: host_executable path `{p}` must have basename `{name}`"
+                    )
+                if norm not in paths:
+                    paths.append(norm)
+            self.policy.host_executables[name] = paths
+
+        def network_rule(*args: Any, **kwargs: Any) -> None:
+            enter()
+            b = bind(
+                "network_rule",
+                [
+                    ("host", "str", True),
+                    ("protocol", "str", True),
+                    ("decision", "str", True),
+                    ("justification", "str", False),
+                ],
+                args,
+                kwargs,
+            )
+            proto = b["protocol"]
+            aliases = {"https_connect": "https", "http-connect": "https"}
+            proto = aliases.get(proto, proto)
+            if proto not in ("http", "https", "socks5_tcp", "socks5_udp"):
+                raise _RuleError(
+                    "invalid rule: network_rule protocol must be one of http, https, socks5_tcp, "
+                    f"socks5_udp (got {b['protocol']})"
+                )
+            decision = "forbidden" if b["decision"] == "deny" else parse_decision(b["decision"])
+            parse_justification(b.get("justification"))
+            self.network_rules.append({"host": b["host"], "protocol": proto, "decision": decision})
+
+        def guard_rule(*args: Any, **kwargs: Any) -> None:
+            from codex_guard.policy.guard import GuardRule
+
+            i = enter()
+            b = bind("guard_rule", GuardRule.PARAMS, args, kwargs)
+            src = located("guard_rule")
+            idx_by_kind["guard_rule"] += 1
+            rule = GuardRule.from_args(b, src, parse_decision, parse_justification, _RuleError)
+            self.policy.guard_rules.append(rule)
+            pending.append(
+                _Pending(
+                    i,
+                    [rule],
+                    parse_examples(b.get("match")),
+                    parse_examples(b.get("not_match")),
+                    guard=True,
+                )
+            )
+
+        builtins: dict[str, Callable[..., None]] = {
+            "prefix_rule": prefix_rule,
+            "host_executable": host_executable,
+            "network_rule": network_rule,
+        }
+        if guard_builtins:
+            builtins["guard_rule"] = guard_rule
+
+        def evaluate() -> None:
+            dialect = sl.Dialect.extended()
+            dialect.enable_f_strings = True
+            module = sl.Module()
+            for name, fn in builtins.items():
+                module.add_callable(name, fn)
+            ast = sl.parse(path, contents, dialect)
+            sl.eval(module, ast, sl.Globals.standard())
+
+        try:
+            evaluate()
+        except sl.StarlarkError as e:
+            raise _starlark_error(str(e), path) from None
+        self.policy.files.append(path)
+        err = self._validate(pending)
+        if err is not None:
+            message, call_index = err
+            # Re-run the file, failing at that call, to learn its position from starlark.
+            state["calls"], state["fail_at"] = 0, call_index
+            idx_by_kind.update(prefix_rule=0, guard_rule=0)
+            saved = (dict(self.policy.rules_by_program), list(self.policy.guard_rules))
+            line = col = None
+            try:
+                evaluate()
+            except sl.StarlarkError as e:
+                locs = _LOC_RE.findall(str(e))
+                if locs:
+                    line, col = int(locs[-1][1]), int(locs[-1][2])
+            finally:
+                self.policy.rules_by_program, self.policy.guard_rules = saved[0], saved[1]
+            raise PolicyError(message, path, line, col)
+
+    def _validate(self, pending: list[_Pending]) -> tuple[str, int] | None:
+        for p in pending:
+            if p.guard:
+                from codex_guard.policy.guard import validate_guard_examples
+
+                msg = validate_guard_examples(p.rules[0], p.match, p.not_match)
+                if msg is not None:
+                    return msg, p.call_index
+                continue
+            tmp = Policy(host_executables=dict(self.policy.host_executables))
+            for r in p.rules:
+                tmp.add_rule(r)
+            for ex in p.not_match:
+                ms = tmp.matches(ex, resolve_host_executables=True)
+                if ms:
+                    rendered = rshlex.try_join(ex) or "unable to render example"
+                    return (
+                        f"expected example to not match rule `{ms[0].debug()}`: {rendered}",
+                        p.call_index,
+                    )
+            unmatched = [
+                rshlex.try_join(ex) or "unable to render example"
+                for ex in p.match
+                if not tmp.matches(ex, resolve_host_executables=True)
+            ]
+            if unmatched:
+                from codex_guard.policy.rule import rust_debug_str
+
+                rules = ", ".join(rust_debug_str(r.debug()) for r in p.rules)
+                exs = ", ".join(rust_debug_str(u) for u in unmatched)
+                return (
+                    "expected every example to match at least one rule. "
+                    f"rules: [{rules}]; unmatched examples: [{exs}]",
+                    p.call_index,
+                )
+        return None
+
+
+def _starlark_error(text: str, path: str) -> PolicyError:
+    text = text.replace("error: _RuleError: ", "error: ")
+    locs = _LOC_RE.findall(text)
+    line = col = None
+    if locs:
+        line, col = int(locs[-1][1]), int(locs[-1][2])
+    return PolicyError("starlark error: " + text, path, line, col)
+
+
+def _call_lines(contents: str) -> dict[str, list[int]]:
+    """Line numbers of ``prefix_rule(``/``guard_rule(`` calls in source order, found with
+    Python's ``ast`` (Starlark's syntax is a subset of Python's). Used to label rules with the
+    line they come from; empty when the file is not Python-parsable."""
+    import ast
+
+    out: dict[str, list[int]] = {"prefix_rule": [], "guard_rule": []}
+    try:
+        tree = ast.parse(contents)
+    except (SyntaxError, ValueError):
+        return out
+    calls = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in out
+    ]
+    for n in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
+        assert isinstance(n.func, ast.Name)
+        out[n.func.id].append(n.lineno)
+    return out
+
+
+def load_policy(paths: list[str]) -> Policy:
+    """Parse ``paths`` in order with one parser, as ``codex execpolicy check --rules …`` does.
+
+    Raises:
+        PolicyError: a file could not be read (``read_error=True``) or parsed.
+    """
+    parser = PolicyParser()
+    for p in paths:
+        try:
+            with open(p, encoding="utf-8") as fh:
+                text = fh.read()
+        except OSError as e:
+            raise PolicyError(f"{e.strerror} (os error {e.errno})", p, read_error=True) from None
+        except UnicodeDecodeError as e:
+            raise PolicyError(f"stream did not contain valid UTF-8: {e}", p, read_error=True) from None
+        parser.parse(p, text)
+    return parser.policy
+
+
+__all__ = ["PolicyParser", "RuleMatch", "load_policy"]

@@ -1,0 +1,109 @@
+"""The compiled policy and its matching (``codex-rs/execpolicy/src/policy.rs``).
+
+Matching follows execpolicy.md §2: an exact stage on ``cmd[0]``, then, only when nothing matched
+and host resolution is on, a stage on the basename of an absolute program path that honours
+``host_executable`` mappings. Every match is reported, in declaration order; the effective decision
+is the strictest one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from codex_guard.policy.paths import absolutize, file_name
+from codex_guard.policy.rule import PrefixRule, RuleMatch, strictest
+
+
+class ArgvRule(Protocol):
+    """A codex-guard rule that judges a whole argv (see ``guard.py``)."""
+
+    decision: str
+    justification: str | None
+
+    def match(self, argv: list[str]) -> RuleMatch | None:
+        """The match for ``argv`` or None."""
+        ...
+
+
+@dataclass
+class Policy:
+    """All rules of all loaded files.
+
+    Attributes:
+        rules_by_program: prefix rules keyed by their first token, in insertion order.
+        host_executables: ``host_executable`` mappings, name → normalised absolute paths.
+        guard_rules: codex-guard argv rules (built-in packs and ``guard/`` folders only).
+        files: every file that contributed, in load order.
+    """
+
+    rules_by_program: dict[str, list[PrefixRule]] = field(default_factory=dict)
+    host_executables: dict[str, list[str]] = field(default_factory=dict)
+    guard_rules: list[ArgvRule] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def add_rule(self, rule: PrefixRule) -> None:
+        """Append ``rule`` after the existing rules for its program."""
+        self.rules_by_program.setdefault(rule.first, []).append(rule)
+
+    def rule_count(self) -> int:
+        """Number of prefix rules (one per first-token alternative) plus guard rules."""
+        return sum(len(v) for v in self.rules_by_program.values()) + len(self.guard_rules)
+
+    def matches(
+        self, cmd: list[str], *, resolve_host_executables: bool = False, cwd: str | None = None
+    ) -> list[RuleMatch]:
+        """All prefix-rule matches for ``cmd`` (``matches_for_command_with_options`` without a
+        heuristics fallback).
+
+        Args:
+            cmd: the argv.
+            resolve_host_executables: enable the absolute-path stage.
+            cwd: directory relative program paths are resolved against (default: process cwd).
+
+        Returns:
+            The matches in declaration order; empty when nothing matched or ``cmd`` is empty.
+        """
+        if not cmd:
+            return []
+        out = [
+            RuleMatch(tuple(cmd[: r.length]), r.decision, r.justification, None, r)
+            for r in self.rules_by_program.get(cmd[0], ())
+            if r.matches_prefix(cmd)
+        ]
+        if out or not resolve_host_executables:
+            return out
+        program = absolutize(cmd[0], cwd)
+        base = file_name(program)
+        if base is None or base not in self.rules_by_program:
+            return []
+        allowed = self.host_executables.get(base)
+        if allowed is not None and program not in allowed:
+            return []
+        resolved = [base, *cmd[1:]]
+        return [
+            RuleMatch(tuple(resolved[: r.length]), r.decision, r.justification, program, r)
+            for r in self.rules_by_program[base]
+            if r.matches_prefix(resolved)
+        ]
+
+    def guard_matches(self, argv: list[str]) -> list[RuleMatch]:
+        """Matches of the codex-guard argv rules for ``argv`` (program already a basename)."""
+        out = []
+        for g in self.guard_rules:
+            m = g.match(argv)
+            if m is not None:
+                out.append(m)
+        return out
+
+
+def check_json_obj(matches: Iterable[RuleMatch]) -> dict[str, object]:
+    """The object ``codex execpolicy check`` prints: ``matchedRules`` first, ``decision`` only
+    when something matched (execpolicy.md §3)."""
+    ms = list(matches)
+    obj: dict[str, object] = {"matchedRules": [m.to_json_obj() for m in ms]}
+    d = strictest([m.decision for m in ms])
+    if d is not None:
+        obj["decision"] = d
+    return obj

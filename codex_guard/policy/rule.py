@@ -1,0 +1,203 @@
+"""Rules, patterns and matches of the execpolicy language.
+
+Mirrors ``codex-rs/execpolicy/src/rule.rs`` and ``decision.rs`` (execpolicy.md §1.2, §2): a
+``PrefixRule`` matches a command when its first token equals the program and every further pattern
+token equals (or, for alternatives, is among) the command token at the same position. The
+``Debug`` renderings reproduce the Rust ``{:?}`` text that Codex puts into example errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+DECISIONS = ("allow", "prompt", "forbidden")
+_RANK = {"allow": 0, "prompt": 1, "forbidden": 2}
+
+
+def decision_rank(decision: str) -> int:
+    """Order of strictness: allow 0 < prompt 1 < forbidden 2 (Codex ``Decision`` derives Ord)."""
+    return _RANK[decision]
+
+
+def strictest(decisions: list[str]) -> str | None:
+    """The strictest of ``decisions``, or ``None`` for an empty list."""
+    return max(decisions, key=decision_rank) if decisions else None
+
+
+def rust_debug_str(s: str) -> str:
+    """Render ``s`` as Rust's ``<str as Debug>`` does: double quotes, escapes for ``"``, ``\\``,
+    ``\\n``, ``\\r``, ``\\t``, ``\\0`` and ``\\u{…}`` for other control characters."""
+    out = ['"']
+    for ch in s:
+        o = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\0":
+            out.append("\\0")
+        elif o < 0x20 or o == 0x7F or 0x80 <= o < 0xA0:
+            out.append("\\u{%x}" % o)
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _debug_vec(items: list[str]) -> str:
+    return "[" + ", ".join(rust_debug_str(x) for x in items) + "]"
+
+
+def _debug_decision(decision: str) -> str:
+    return decision[0].upper() + decision[1:]
+
+
+def _debug_opt(value: str | None) -> str:
+    return "None" if value is None else f"Some({rust_debug_str(value)})"
+
+
+Token = str | tuple[str, ...]
+"""A pattern token after the first: a literal, or a tuple of alternatives (Codex ``Alts``)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a rule was declared: the file, the 1-based line (when known) and the layer name."""
+
+    path: str
+    line: int | None = None
+    layer: str = "extra"
+
+
+@dataclass(frozen=True)
+class PrefixRule:
+    """One ``prefix_rule`` for one first-token alternative.
+
+    Attributes:
+        first: the program token (byte-exact).
+        rest: the following tokens, each a literal or a tuple of alternatives.
+        decision: ``allow`` | ``prompt`` | ``forbidden``.
+        canonical: the ``canonical_matching`` flag Codex 0.169.0 accepts (stored and shown in
+            messages; it changes nothing ``codex execpolicy check`` reports).
+        justification: the rule's justification, verbatim, or None.
+        source: where it was declared.
+    """
+
+    first: str
+    rest: tuple[Token, ...]
+    decision: str
+    justification: str | None = None
+    source: Source = field(default_factory=lambda: Source("<memory>"), compare=False)
+    canonical: bool = False
+
+    @property
+    def length(self) -> int:
+        """Number of argv positions the pattern covers."""
+        return 1 + len(self.rest)
+
+    def matches_prefix(self, cmd: list[str]) -> bool:
+        """True when ``cmd`` starts with this pattern (execpolicy.md §2 ``matches_prefix``)."""
+        if len(cmd) < 1 + len(self.rest) or cmd[0] != self.first:
+            return False
+        for tok, arg in zip(self.rest, cmd[1:], strict=False):
+            if isinstance(tok, tuple):
+                if arg not in tok:
+                    return False
+            elif tok != arg:
+                return False
+        return True
+
+    def pattern_tokens(self) -> list[str]:
+        """The pattern rendered as strings, alternatives as ``[a|b]`` (Codex allowed prefixes)."""
+        out = [self.first]
+        for tok in self.rest:
+            out.append("[" + "|".join(tok) + "]" if isinstance(tok, tuple) else tok)
+        return out
+
+    def debug(self) -> str:
+        """Rust ``{:?}`` of the rule, as in Codex's example-validation errors."""
+        rest = []
+        for tok in self.rest:
+            if isinstance(tok, tuple):
+                rest.append(f"Alts({_debug_vec(list(tok))})")
+            else:
+                rest.append(f"Single({rust_debug_str(tok)})")
+        return (
+            "PrefixRule { pattern: PrefixPattern { canonical_matching: "
+            f"{'true' if self.canonical else 'false'}, first: "
+            f"{rust_debug_str(self.first)}, rest: [{', '.join(rest)}] }}, decision: "
+            f"{_debug_decision(self.decision)}, justification: {_debug_opt(self.justification)} }}"
+        )
+
+
+class RuleLike(Protocol):
+    """What every rule kind offers (``PrefixRule``, ``GuardRule``)."""
+
+    decision: str
+    justification: str | None
+    source: Source
+
+    @property
+    def length(self) -> int:
+        """Number of argv positions (or conditions) the rule covers."""
+        ...
+
+    def pattern_tokens(self) -> list[str]:
+        """The rule's pattern, readable."""
+        ...
+
+    def debug(self) -> str:
+        """Rust-style debug text."""
+        ...
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """A rule that matched a command.
+
+    Attributes:
+        matched_prefix: the argv positions the pattern covered (program as matched).
+        decision: the rule's decision.
+        justification: the rule's justification or None.
+        resolved_program: the absolute program path when matched through host executables.
+        rule: the rule itself (not serialised).
+    """
+
+    matched_prefix: tuple[str, ...]
+    decision: str
+    justification: str | None
+    resolved_program: str | None
+    rule: RuleLike
+
+    def to_json_obj(self) -> dict[str, object]:
+        """The Codex ``RuleMatch`` serialisation (externally tagged, camelCase, optional keys
+        omitted), key order as serde writes it."""
+        inner: dict[str, object] = {
+            "matchedPrefix": list(self.matched_prefix),
+            "decision": self.decision,
+        }
+        if self.resolved_program is not None:
+            inner["resolvedProgram"] = self.resolved_program
+        if self.justification is not None:
+            inner["justification"] = self.justification
+        return {"prefixRuleMatch": inner}
+
+    def debug(self) -> str:
+        """Rust ``{:?}`` of ``RuleMatch::PrefixRuleMatch``."""
+        rp = (
+            "None"
+            if self.resolved_program is None
+            else f"Some(AbsolutePathBuf({rust_debug_str(self.resolved_program)}))"
+        )
+        return (
+            f"PrefixRuleMatch {{ matched_prefix: {_debug_vec(list(self.matched_prefix))}, "
+            f"decision: {_debug_decision(self.decision)}, resolved_program: {rp}, "
+            f"justification: {_debug_opt(self.justification)} }}"
+        )
