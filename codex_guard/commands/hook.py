@@ -1,0 +1,56 @@
+"""``codex-guard hook [--client codex|claude] [--rules FILE…]``: answer one event from stdin.
+
+Exit 0 with one JSON object or nothing on stdout; exit 2 with the reason on stderr when stdin is
+not an event at all (both clients treat that as block/deny on blocking events, codex-hooks.md §4).
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def run(argv: list[str]) -> int:
+    """Run the hook; returns the exit code. Never raises, never writes stray stdout."""
+    client: str | None = None
+    extra: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--client" and i + 1 < len(argv):
+            client = argv[i + 1]
+            i += 2
+            continue
+        if a.startswith("--client="):
+            client = a.split("=", 1)[1]
+        elif a in ("--rules", "-r") and i + 1 < len(argv):
+            extra.append(argv[i + 1])
+            i += 2
+            continue
+        else:
+            sys.stderr.write(f"codex-guard hook: unknown argument {a!r}\n")
+            return 2
+        i += 1
+    if client not in (None, "codex", "claude"):
+        sys.stderr.write(f"codex-guard hook: unknown client {client!r} (codex or claude)\n")
+        return 2
+    from codex_guard.events import EventError, parse_event
+
+    try:
+        data = sys.stdin.buffer.read()
+        event = parse_event(data, client)
+    except (EventError, OSError, ValueError) as e:
+        sys.stderr.write(f"codex-guard: cannot read the hook event: {e}\n")
+        return 2
+    from codex_guard import hook
+
+    try:
+        out = hook.handle(event, extra or None)
+    except Exception as e:  # fail closed, never a traceback on stdout
+        sys.stderr.write(f"codex-guard: internal error: {type(e).__name__}: {e}\n")
+        out = hook.fail_closed(event, e)
+    if out is not None:
+        import orjson
+
+        sys.stdout.buffer.write(orjson.dumps(out) + b"\n")
+        sys.stdout.flush()
+    return 0

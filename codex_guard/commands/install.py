@@ -1,0 +1,70 @@
+"""``codex-guard install`` / ``uninstall [--client codex|claude] [--project]``."""
+
+from __future__ import annotations
+
+import sys
+
+
+def _parse(argv: list[str]) -> tuple[str, bool, str | None] | None:
+    client, project, command = "codex", False, None
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--project":
+            project = True
+        elif a == "--client" and i + 1 < len(argv):
+            client = argv[i + 1]
+            i += 1
+        elif a.startswith("--client="):
+            client = a.split("=", 1)[1]
+        elif a == "--command" and i + 1 < len(argv):
+            command = argv[i + 1]
+            i += 1
+        else:
+            sys.stderr.write(f"codex-guard: unknown argument {a!r}\n")
+            return None
+        i += 1
+    if client not in ("codex", "claude"):
+        sys.stderr.write(f"codex-guard: unknown client {client!r} (codex or claude)\n")
+        return None
+    return client, project, command
+
+
+def run(argv: list[str]) -> int:
+    """Install the hooks; exit 0 on success, 1 on a file error, 2 on usage errors."""
+    parsed = _parse(argv)
+    if parsed is None:
+        return 2
+    from codex_guard.install import install
+
+    try:
+        res = install(parsed[0], parsed[1], command=parsed[2])
+    except (OSError, ValueError) as e:
+        sys.stderr.write(f"codex-guard install: {e}\n")
+        return 1
+    for p in res.changed:
+        print(f"updated {p}")
+    if not res.changed:
+        print("codex-guard hooks already installed; nothing changed")
+    for n in res.notes:
+        print(f"note: {n}")
+    return 0
+
+
+def run_uninstall(argv: list[str]) -> int:
+    """Remove the hooks; exit codes as :func:`run`."""
+    parsed = _parse(argv)
+    if parsed is None:
+        return 2
+    from codex_guard.install import uninstall
+
+    try:
+        res = uninstall(parsed[0], parsed[1])
+    except (OSError, ValueError) as e:
+        sys.stderr.write(f"codex-guard uninstall: {e}\n")
+        return 1
+    for p in res.changed:
+        print(f"updated {p}")
+    if not res.changed:
+        print("no codex-guard hooks found; nothing changed")
+    return 0

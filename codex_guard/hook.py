@@ -1,0 +1,183 @@
+"""The one function the hook runs: event → verdict → audit → render (DESIGN.md §2).
+
+Never raises: every failure on a blocking event becomes a well-formed deny/block with a reason
+(Codex fails open on crashes), and nothing but the one output object reaches stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from codex_guard.events import Event, PromptSubmit, ToolCall
+from codex_guard.verdict import FORBIDDEN, FindingRef, Verdict
+
+SHELL_TOOLS = ("Bash",)
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _user() -> str:
+    env = os.environ.get("CODEX_GUARD_USER")
+    if env:
+        return env
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (KeyError, ImportError):
+        return os.environ.get("USER", "unknown")
+
+
+def _redact_tokens(commands: list[list[str]]) -> list[list[str]]:
+    """Each token with any secret in it replaced by its redacted form."""
+    from codex_guard import scan
+
+    out = []
+    for argv in commands:
+        row = []
+        for tok in argv:
+            found = scan.scan(tok)
+            row.append(scan.redact(tok, found) if found else tok)
+        out.append(row)
+    return out
+
+
+def audit_entry(event: Event, v: Verdict) -> dict[str, Any]:
+    """The audit record of one decision, in the seed's field order plus ``event``/``client``.
+    Secrets are redacted from commands and reasons."""
+    import uuid
+
+    from codex_guard import scan
+
+    rules: list[dict[str, Any]] = [
+        {
+            "file": m.file if m.line is None else f"{m.file}:{m.line}",
+            "pattern": list(m.pattern),
+            "decision": m.decision,
+            "justification": m.justification,
+        }
+        for m in v.matches
+    ]
+    rules += [
+        {
+            "file": "codex-guard:scan",
+            "pattern": [f.kind],
+            "decision": FORBIDDEN,
+            "justification": f"{f.description or f.kind}: {f.redacted}",
+        }
+        for f in v.findings
+    ]
+    reasons = [scan.redact(r, scan.scan(r)) for r in v.reasons]
+    if v.error:
+        reasons.append(v.error)
+    entry: dict[str, Any] = {
+        "timestamp": _now(),
+        "event_id": str(uuid.uuid4()),
+        "user": _user(),
+        "session_id": event.session_id,
+        "command": _redact_tokens(v.commands),
+        "working_directory": event.cwd,
+        "policy_files": v.policy_files,
+        "matched_rules": rules,
+        "effective_decision": v.decision or "allow",
+        "event": event.name,
+        "client": event.client,
+    }
+    if reasons:
+        entry["reasons"] = reasons
+    return entry
+
+
+def judge_command(command: str, cwd: str, extra_rules: list[str] | None = None) -> Verdict:
+    """Load every rule layer for ``cwd`` and judge the shell ``command``.
+
+    Returns:
+        The verdict; a broken rules file gives ``decision=forbidden`` with ``error`` naming the
+        file, line and column.
+    """
+    from codex_guard.judge import judge
+    from codex_guard.policy.errors import PolicyError
+    from codex_guard.policy.layers import load
+    from codex_guard.shell import analyze_script
+
+    try:
+        loaded = load(cwd or None, extra=extra_rules)
+    except PolicyError as e:
+        v = Verdict(decision=FORBIDDEN)
+        v.error = f"a rules file is broken, so no command can be checked: {e.one_line()}"
+        return v
+    return judge(loaded, analyze_script(command), cwd or None)
+
+
+def judge_prompt(prompt: str) -> Verdict:
+    """Scan a prompt; any finding makes the verdict ``forbidden`` (block)."""
+    from codex_guard import scan
+
+    v = Verdict()
+    for f in scan.scan(prompt):
+        v.findings.append(FindingRef(f.kind, f.redacted, f.description))
+    if v.findings:
+        v.decision = FORBIDDEN
+    return v
+
+
+def handle(event: Event, extra_rules: list[str] | None = None) -> dict[str, Any] | None:
+    """Decide one event; returns the output object, or None for no output."""
+    from codex_guard import render
+
+    if isinstance(event, ToolCall) and event.name in ("PreToolUse", "PermissionRequest"):
+        if event.tool_name not in SHELL_TOOLS:
+            return None
+        if event.command is None:
+            v = Verdict(decision=FORBIDDEN, error="shell tool call without a command string")
+        else:
+            v = judge_command(event.command, event.cwd, extra_rules)
+        _audit(event, v)
+        return render.render_tool(v, event.client, event.name)
+    if isinstance(event, PromptSubmit):
+        v = judge_prompt(event.prompt)
+        _audit(event, v)
+        return render.render_prompt(v)
+    return None
+
+
+def _audit(event: Event, v: Verdict) -> None:
+    from codex_guard.audit.log import append
+
+    try:
+        append(audit_entry(event, v))
+    except Exception as e:  # the decision still stands; say why the log missed it
+        sys.stderr.write(f"codex-guard: audit log not written: {e}\n")
+
+
+def fail_closed(event: Event | None, err: BaseException) -> dict[str, Any] | None:
+    """The output after an internal error: deny a shell call, block a prompt, else nothing."""
+    msg = f"codex-guard internal error ({type(err).__name__}: {err}); failing closed"
+    if event is None:
+        return None
+    if event.name == "UserPromptSubmit":
+        return {"decision": "block", "reason": msg}
+    if event.name in ("PreToolUse", "PermissionRequest") and isinstance(event, ToolCall):
+        if event.tool_name not in SHELL_TOOLS:
+            return None
+        if event.name == "PermissionRequest":
+            return {
+                "hookSpecificOutput": {
+                    "hookEventName": event.name,
+                    "decision": {"behavior": "deny", "message": msg},
+                }
+            }
+        return {
+            "hookSpecificOutput": {
+                "hookEventName": event.name,
+                "permissionDecision": "deny",
+                "permissionDecisionReason": msg,
+            }
+        }
+    return None

@@ -1,0 +1,196 @@
+"""Rule-file discovery across layers (DESIGN.md §3; Codex ``core/src/exec_policy.rs``).
+
+Lowest precedence first: the built-in packs, the system folder ``/etc/codex``, the user folder
+``$CODEX_HOME`` (default ``~/.codex``), every project ``.codex/`` from the project root down to the
+event's cwd, then extra files (``--rules`` / ``CODEX_GUARD_RULES``). In each folder the plain-Codex
+``rules/*.rules`` are read, then codex-guard's ``guard/*.rules`` (which may use ``guard_rule``).
+All files go through one parser, so strictest-wins holds across layers.
+
+Project ``allow`` rules count only when Codex trusts the project (``[projects."<dir>"]
+trust_level = "trusted"`` in the user ``config.toml`` for the layer's directory, the project root
+or the git root); project prompt/forbidden rules always count.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from codex_guard.policy.errors import PolicyError
+from codex_guard.policy.parser import PolicyParser
+from codex_guard.policy.policy import Policy
+
+PACKS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "packs")
+SYSTEM_DIR = "/etc/codex"
+UNTRUSTED_PROJECT = "project-untrusted"
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    """One file to load: its path, layer name and whether ``guard_rule`` is available."""
+
+    path: str
+    layer: str
+    guard: bool = False
+
+
+@dataclass
+class LoadedPolicy:
+    """The policy of all layers plus what was loaded from where.
+
+    Attributes:
+        policy: the merged policy.
+        files: every rule file, in load order.
+        project_root: the project root found from the cwd, or None.
+        project_trusted: whether Codex trusts that project.
+    """
+
+    policy: Policy
+    files: list[RuleFile] = field(default_factory=list)
+    project_root: str | None = None
+    project_trusted: bool = False
+
+
+def codex_home() -> str:
+    """``$CODEX_HOME`` or ``~/.codex``."""
+    return os.environ.get("CODEX_HOME") or os.path.join(os.path.expanduser("~"), ".codex")
+
+
+def _rules_in(folder: str) -> list[str]:
+    """Regular files directly in ``folder`` ending in ``.rules``, sorted by path.
+
+    Raises:
+        PolicyError: the folder exists but cannot be listed (Codex ``ReadDir``).
+    """
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return []
+    except OSError as e:
+        raise PolicyError(f"failed to read rules files from {folder}: {e.strerror}", folder) from None
+    out = []
+    for name in names:
+        p = os.path.join(folder, name)
+        if name.endswith(".rules") and os.path.isfile(p):
+            out.append(p)
+    return sorted(out)
+
+
+def project_root(cwd: str) -> str | None:
+    """The first ancestor of ``cwd`` (inclusive) that contains ``.git``, or None."""
+    d = os.path.abspath(cwd)
+    while True:
+        if os.path.exists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def trusted_projects(home: str) -> set[str]:
+    """Directories marked ``trust_level = "trusted"`` under ``[projects]`` in the user
+    ``config.toml``; empty when the file is missing.
+
+    Raises:
+        PolicyError: the config file exists but is not valid TOML.
+    """
+    path = os.path.join(home, "config.toml")
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return set()
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise PolicyError(f"invalid config.toml: {e}", path) from None
+    projects = data.get("projects")
+    out = set()
+    if isinstance(projects, dict):
+        for k, v in projects.items():
+            if isinstance(v, dict) and v.get("trust_level") == "trusted":
+                out.add(os.path.normpath(k))
+    return out
+
+
+def discover(
+    cwd: str | None,
+    *,
+    extra: list[str] | None = None,
+    home: str | None = None,
+    system_dir: str = SYSTEM_DIR,
+    packs: bool = True,
+) -> tuple[list[RuleFile], str | None, bool]:
+    """List the rule files of every layer for an event in ``cwd``.
+
+    Returns:
+        ``(files, project_root, project_trusted)``.
+
+    Raises:
+        PolicyError: a rules folder cannot be listed or the user config.toml is invalid.
+    """
+    home = home or codex_home()
+    files: list[RuleFile] = []
+    if packs:
+        files += [RuleFile(p, "builtin", True) for p in _rules_in(PACKS_DIR)]
+    for folder, layer in ((system_dir, "system"), (home, "user")):
+        files += [RuleFile(p, layer) for p in _rules_in(os.path.join(folder, "rules"))]
+        files += [RuleFile(p, layer, True) for p in _rules_in(os.path.join(folder, "guard"))]
+    root = project_root(cwd) if cwd else None
+    trusted = False
+    if cwd and root:
+        chain = []
+        d = os.path.abspath(cwd)
+        while True:
+            chain.append(d)
+            if d == root:
+                break
+            d = os.path.dirname(d)
+        dirs = [
+            d
+            for d in reversed(chain)
+            if os.path.isdir(os.path.join(d, ".codex"))
+            and os.path.realpath(os.path.join(d, ".codex")) != os.path.realpath(home)
+        ]
+        if dirs:
+            marks = trusted_projects(home)
+            trusted = bool({root, os.path.normpath(root)} & marks)
+            for d in dirs:
+                layer_trusted = trusted or os.path.normpath(d) in marks
+                layer = "project" if layer_trusted else UNTRUSTED_PROJECT
+                base = os.path.join(d, ".codex")
+                files += [RuleFile(p, layer) for p in _rules_in(os.path.join(base, "rules"))]
+                files += [RuleFile(p, layer, True) for p in _rules_in(os.path.join(base, "guard"))]
+            trusted = trusted or any(os.path.normpath(d) in marks for d in dirs)
+    env_extra = [p for p in os.environ.get("CODEX_GUARD_RULES", "").split(os.pathsep) if p]
+    for p in [*env_extra, *(extra or [])]:
+        files.append(RuleFile(os.path.abspath(p), "extra", p.endswith(".guard.rules")))
+    return files, root, trusted
+
+
+def load_files(files: list[RuleFile]) -> Policy:
+    """Parse ``files`` in order with one parser.
+
+    Raises:
+        PolicyError: a file cannot be read or parsed (names the file and position).
+    """
+    parser = PolicyParser()
+    for f in files:
+        try:
+            with open(f.path, encoding="utf-8") as fh:
+                text = fh.read()
+        except OSError as e:
+            raise PolicyError(f"failed to read: {e.strerror}", f.path, read_error=True) from None
+        except UnicodeDecodeError:
+            raise PolicyError("file is not valid UTF-8", f.path, read_error=True) from None
+        parser.parse(f.path, text, layer=f.layer, guard_builtins=f.guard)
+    return parser.policy
+
+
+def load(cwd: str | None, *, extra: list[str] | None = None, home: str | None = None) -> LoadedPolicy:
+    """Discover and load every layer for an event in ``cwd`` (see :func:`discover`)."""
+    files, root, trusted = discover(cwd, extra=extra, home=home)
+    return LoadedPolicy(load_files(files), files, root, trusted)

@@ -1,0 +1,95 @@
+"""A verdict → the exact bytes and exit code each client accepts (codex-hooks.md §3, §7, §9).
+
+Codex fails open on anything unexpected, so every output here is exactly one JSON object with only
+the keys the client's schema allows, or nothing at all.
+
+* PreToolUse, Codex: forbidden → ``permissionDecision: deny`` with a non-empty reason; prompt →
+  deny whose reason says a person must approve (Codex cannot ask from a hook); allow / no match →
+  no output (a bare ``allow`` is a hook error on Codex).
+* PreToolUse, Claude Code: forbidden → deny, prompt → ask, an explicit allow rule → allow,
+  no match → no output.
+* UserPromptSubmit (both): ``{"decision":"block","reason":…}`` or no output.
+* PermissionRequest (both): forbidden → ``decision.behavior: deny``; otherwise no output, so
+  the person is asked as usual.
+"""
+
+from __future__ import annotations
+
+from codex_guard.events import CLAUDE
+from codex_guard.verdict import ALLOW, FORBIDDEN, PROMPT, Verdict
+
+MAX_REASON = 1800
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+
+
+def _rule_text(v: Verdict) -> str:
+    m = v.deciding_match()
+    if m is None:
+        return "; ".join(v.reasons) or "policy decision"
+    pattern = " ".join(m.pattern)
+    why = m.justification or f"policy {m.decision}s commands starting with `{pattern}`"
+    return f"rule `{pattern}` ({m.layer} {m.where()}): {why}"
+
+
+def tool_reason(v: Verdict, client: str) -> str:
+    """The human/model-readable reason for a PreToolUse decision."""
+    if v.error:
+        return _clip(f"codex-guard: {v.error}")
+    if v.decision == FORBIDDEN:
+        return _clip(f"codex-guard: forbidden by {_rule_text(v)}")
+    extra = [r for r in v.reasons if r not in _rule_text(v)]
+    base = _rule_text(v)
+    if extra and v.deciding_match() is not None:
+        base += "; " + "; ".join(extra)
+    if client == CLAUDE:
+        return _clip(f"codex-guard: needs approval: {base}")
+    return _clip(
+        f"codex-guard: this command needs a person's approval ({base}). "
+        "Do not retry it or work around it: stop and ask the user to run it themselves "
+        "or to approve it."
+    )
+
+
+def _obj(event: str, **fields: object) -> dict[str, object]:
+    return {"hookSpecificOutput": {"hookEventName": event, **fields}}
+
+
+def render_tool(v: Verdict, client: str, event: str = "PreToolUse") -> dict[str, object] | None:
+    """The output object for a tool event, or None for no output."""
+    if event == "PermissionRequest":
+        if v.decision == FORBIDDEN or v.error:
+            return _obj(event, decision={"behavior": "deny", "message": tool_reason(v, client)})
+        return None
+    if v.decision == FORBIDDEN or v.error:
+        return _obj(event, permissionDecision="deny", permissionDecisionReason=tool_reason(v, client))
+    if v.decision == PROMPT:
+        if client == CLAUDE:
+            return _obj(event, permissionDecision="ask", permissionDecisionReason=tool_reason(v, client))
+        return _obj(event, permissionDecision="deny", permissionDecisionReason=tool_reason(v, client))
+    if v.decision == ALLOW and client == CLAUDE:
+        return _obj(
+            event, permissionDecision="allow", permissionDecisionReason="codex-guard: allowed by rule"
+        )
+    return None
+
+
+def prompt_reason(v: Verdict) -> str:
+    """Reason for blocking a prompt: each finding's kind and redacted form, never the secret."""
+    if v.error:
+        return _clip(f"codex-guard: {v.error}")
+    items = ", ".join(f"{f.kind} ({f.redacted})" for f in v.findings)
+    return _clip(
+        "codex-guard blocked this prompt: it contains "
+        f"{len(v.findings)} secret(s) or personal data: {items}. "
+        "Remove them (or use an environment variable / secret manager) and send it again."
+    )
+
+
+def render_prompt(v: Verdict) -> dict[str, object] | None:
+    """The UserPromptSubmit output object, or None."""
+    if v.decision == FORBIDDEN or v.error:
+        return {"decision": "block", "reason": prompt_reason(v)}
+    return None
