@@ -223,7 +223,8 @@ class GuardRule:
             out.append("|".join(self.subcommand))
         out += ["|".join(g) for g in self.options]
         if self.raw.get("args"):
-            out.append("<" + "|".join(self.raw["args"]) + ">")
+            globs = list(self.raw["args"])
+            out.append("<" + "|".join(globs[:4]) + ("|…" if len(globs) > 4 else "") + ">")
         if self.no_args:
             out.append("<no arguments>")
         return out
