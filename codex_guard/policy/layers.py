@@ -121,10 +121,17 @@ def discover(
     *,
     extra: list[str] | None = None,
     home: str | None = None,
-    system_dir: str = SYSTEM_DIR,
+    system_dir: str | None = None,
     packs: bool = True,
 ) -> tuple[list[RuleFile], str | None, bool]:
     """List the rule files of every layer for an event in ``cwd``.
+
+    Args:
+        cwd: the event's working directory (None: no project layers).
+        extra: extra rule files (after ``CODEX_GUARD_RULES``).
+        home: the Codex home (default ``$CODEX_HOME`` or ``~/.codex``).
+        system_dir: the system folder (default ``$CODEX_GUARD_SYSTEM_DIR`` or ``/etc/codex``).
+        packs: include the built-in packs.
 
     Returns:
         ``(files, project_root, project_trusted)``.
@@ -133,6 +140,7 @@ def discover(
         PolicyError: a rules folder cannot be listed or the user config.toml is invalid.
     """
     home = home or codex_home()
+    system_dir = system_dir or os.environ.get("CODEX_GUARD_SYSTEM_DIR") or SYSTEM_DIR
     files: list[RuleFile] = []
     if packs:
         files += [RuleFile(p, "builtin", True) for p in _rules_in(PACKS_DIR)]
