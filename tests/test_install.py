@@ -1,0 +1,114 @@
+"""Installer: Codex hooks.json + trust entries, idempotence, backups, exact uninstall."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from codex_guard.install import install, is_ours, trusted_hash, uninstall
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    h = tmp_path / ".codex"
+    h.mkdir()
+    monkeypatch.setenv("CODEX_HOME", str(h))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return h
+
+
+def test_install_writes_hooks_and_matching_trust(home: Path) -> None:
+    install(command="/opt/cg/bin/codex-guard")
+    hooks = json.loads((home / "hooks.json").read_text())["hooks"]
+    pre = hooks["PreToolUse"][0]
+    assert pre["matcher"] == "Bash" and is_ours(pre["hooks"][0])
+    cfg = tomllib.loads((home / "config.toml").read_text())["hooks"]["state"]
+    key = f"{home / 'hooks.json'}:pre_tool_use:0:0"
+    assert cfg[key]["trusted_hash"] == trusted_hash("pre_tool_use", "Bash", pre["hooks"][0])
+    ups = f"{home / 'hooks.json'}:user_prompt_submit:0:0"
+    assert cfg[ups]["trusted_hash"].startswith("sha256:")
+
+
+def test_trusted_hash_matches_codex_algorithm() -> None:
+    # codex-hooks.md §6.5: sorted-key compact JSON; matcher dropped for UserPromptSubmit.
+    h = {"type": "command", "command": "x hook", "timeout": 30}
+    import hashlib
+
+    ident = '{"event_name":"pre_tool_use","hooks":[{"async":false,"command":"x hook","timeout":30,"type":"command"}],"matcher":"Bash"}'
+    assert trusted_hash("pre_tool_use", "Bash", h) == "sha256:" + hashlib.sha256(ident.encode()).hexdigest()
+    assert trusted_hash("user_prompt_submit", "Bash", h) == trusted_hash("user_prompt_submit", None, h)
+    assert trusted_hash("pre_tool_use", None, {"type": "command", "command": "x hook"}) != trusted_hash("pre_tool_use", None, h)
+
+
+def test_keeps_existing_content_is_idempotent_and_backs_up(home: Path) -> None:
+    other = {"type": "command", "command": "/usr/local/bin/other-hook", "timeout": 5}
+    (home / "hooks.json").write_text(json.dumps({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [other]}]}, "x": 1}))
+    other_key = f"{home / 'hooks.json'}:pre_tool_use:0:0"
+    (home / "config.toml").write_text(f'model = "m"\n\n[hooks.state."{other_key}"]\ntrusted_hash = "sha256:abc"\n')
+    r1 = install(command="/opt/codex-guard/bin/codex-guard")
+    assert len(r1.changed) == 2 and list(home.glob("*.bak"))
+    snapshot = ((home / "hooks.json").read_text(), (home / "config.toml").read_text())
+    r2 = install(command="/opt/codex-guard/bin/codex-guard")
+    assert r2.changed == []
+    assert snapshot == ((home / "hooks.json").read_text(), (home / "config.toml").read_text())
+    data = json.loads(snapshot[0])
+    assert data["x"] == 1 and data["hooks"]["PreToolUse"][0]["hooks"] == [other]
+    cfg = tomllib.loads(snapshot[1])
+    assert cfg["model"] == "m" and cfg["hooks"]["state"][other_key]["trusted_hash"] == "sha256:abc"
+
+
+def test_uninstall_removes_exactly_what_install_added(home: Path) -> None:
+    other = {"type": "command", "command": "/usr/local/bin/other-hook"}
+    original_hooks = json.dumps({"hooks": {"Stop": [{"hooks": [other]}]}}, indent=2) + "\n"
+    original_cfg = 'model = "m"\n'
+    (home / "hooks.json").write_text(original_hooks)
+    (home / "config.toml").write_text(original_cfg)
+    install(command="/opt/codex-guard/bin/codex-guard")
+    uninstall()
+    assert (home / "hooks.json").read_text() == original_hooks
+    assert (home / "config.toml").read_text() == original_cfg
+
+
+def test_uninstall_rekeys_trust_of_groups_that_move(home: Path) -> None:
+    install(command="/opt/codex-guard/bin/codex-guard")
+    data = json.loads((home / "hooks.json").read_text())
+    other = {"type": "command", "command": "/bin/other"}
+    data["hooks"]["PreToolUse"].append({"matcher": "Bash", "hooks": [other]})
+    (home / "hooks.json").write_text(json.dumps(data))
+    path = home / "hooks.json"
+    with open(home / "config.toml", "a") as fh:
+        fh.write(f'\n[hooks.state."{path}:pre_tool_use:1:0"]\ntrusted_hash = "sha256:other"\n')
+    uninstall()
+    state = tomllib.loads((home / "config.toml").read_text())["hooks"]["state"]
+    assert state == {f"{path}:pre_tool_use:0:0": {"trusted_hash": "sha256:other"}}
+
+
+def test_project_install_targets_repo_codex_folder(home: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    res = install(project=True, cwd=str(repo), command="/opt/codex-guard/bin/codex-guard")
+    assert (repo / ".codex" / "hooks.json").exists()
+    cfg = tomllib.loads((home / "config.toml").read_text())["hooks"]["state"]
+    assert any(k.startswith(str(repo / ".codex" / "hooks.json")) for k in cfg)
+    assert res.notes
+
+
+def test_claude_install_keeps_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / ".claude"))
+    (tmp_path / ".claude").mkdir()
+    (tmp_path / ".claude" / "settings.json").write_text('{"model": "opus"}')
+    install(client="claude", command="/opt/codex-guard/bin/codex-guard")
+    data = json.loads((tmp_path / ".claude" / "settings.json").read_text())
+    assert data["model"] == "opus"
+    assert data["hooks"]["PreToolUse"][0]["hooks"][0]["command"] == "/opt/codex-guard/bin/codex-guard hook --client claude"
+    uninstall(client="claude")
+    assert json.loads((tmp_path / ".claude" / "settings.json").read_text()) == {"model": "opus"}
+
+
+def test_broken_hooks_json_is_refused(home: Path) -> None:
+    (home / "hooks.json").write_text("[1]")
+    with pytest.raises(ValueError):
+        install(command="/opt/codex-guard/bin/codex-guard")
