@@ -1,7 +1,7 @@
 """Register and remove the hooks in Codex (``hooks.json`` + trust) and Claude Code.
 
 Codex runs a user or project hook only when ``[hooks.state."<key>"] trusted_hash`` in the user
-``config.toml`` matches it (codex-hooks.md §6.4–6.5); an installer that skips this installs a hook
+``config.toml`` matches it (codex-hooks.md §6.4 and §6.5); an installer that skips this installs a hook
 that silently never runs. ``install`` therefore writes both, keeps everything already there, backs
 up each file it changes, and is idempotent; ``uninstall`` removes exactly what ``install`` added
 (and re-keys the trust entries of other hooks whose group index moved).
@@ -78,7 +78,9 @@ def template(client: str, command: str) -> dict[str, Any]:
 
     name = "codex-hooks.json" if client == "codex" else "claude-settings.json"
     text = files("codex_guard.hooks_data").joinpath(name).read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text.replace("{{COMMAND}}", command.replace("\\", "\\\\").replace('"', '\\"')))
+    data: dict[str, Any] = json.loads(
+        text.replace("{{COMMAND}}", command.replace("\\", "\\\\").replace('"', '\\"'))
+    )
     return data
 
 
@@ -179,7 +181,9 @@ def _toml_key(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
-def edit_trust(config_path: str, remove: set[str], add: dict[str, str], rename: dict[str, str]) -> bool:
+def edit_trust(
+    config_path: str, remove: set[str], add: dict[str, str], rename: dict[str, str]
+) -> bool:
     """Rewrite ``[hooks.state."<key>"]`` tables in a config.toml, keeping everything else.
 
     Args:
@@ -289,7 +293,9 @@ def _trust_keys(hooks_path: str, hooks: dict[str, Any]) -> dict[str, str]:
     return keys
 
 
-def install(client: str = "codex", project: bool = False, cwd: str | None = None, command: str | None = None) -> Result:
+def install(
+    client: str = "codex", project: bool = False, cwd: str | None = None, command: str | None = None
+) -> Result:
     """Add codex-guard's PreToolUse (matcher ``Bash``) and UserPromptSubmit hooks.
 
     Args:
@@ -314,7 +320,7 @@ def install(client: str = "codex", project: bool = False, cwd: str | None = None
     before = json.dumps(data, sort_keys=True)
     hooks = data.setdefault("hooks", {})
     if not isinstance(hooks, dict):
-        raise ValueError(f"{hooks_path}: \"hooks\" is not an object")
+        raise ValueError(f'{hooks_path}: "hooks" is not an object')
     old_keys = _trust_keys(hooks_path, hooks)
     moves = _strip_ours(hooks)
     for event, groups in template(client, command or hook_command())["hooks"].items():
@@ -331,8 +337,8 @@ def install(client: str = "codex", project: bool = False, cwd: str | None = None
             res.changed.append(config)
         if project:
             res.notes.append(
-                f"project hooks load only in a project Codex trusts: make sure {_project_root(cwd)} "
-                'has trust_level = "trusted" under [projects] in ' + config
+                "project hooks load only in a project Codex trusts: make sure "
+                f"{_project_root(cwd)} has trust_level = \"trusted\" under [projects] in {config}"
             )
     return res
 

@@ -51,7 +51,9 @@ def command_matches(loaded: LoadedPolicy, c: Command, cwd: str | None) -> list[R
             if m.decision == "allow" or m.resolved_program is None
         ]
     out += policy.guard_matches(argv)
-    return [m for m in out if not (m.decision == "allow" and m.rule.source.layer == UNTRUSTED_PROJECT)]
+    return [
+        m for m in out if not (m.decision == "allow" and m.rule.source.layer == UNTRUSTED_PROJECT)
+    ]
 
 
 def judge(loaded: LoadedPolicy, analysis: Analysis, cwd: str | None) -> Verdict:

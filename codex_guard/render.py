@@ -64,14 +64,22 @@ def render_tool(v: Verdict, client: str, event: str = "PreToolUse") -> dict[str,
             return _obj(event, decision={"behavior": "deny", "message": tool_reason(v, client)})
         return None
     if v.decision == FORBIDDEN or v.error:
-        return _obj(event, permissionDecision="deny", permissionDecisionReason=tool_reason(v, client))
+        return _obj(
+            event, permissionDecision="deny", permissionDecisionReason=tool_reason(v, client)
+        )
     if v.decision == PROMPT:
         if client == CLAUDE:
-            return _obj(event, permissionDecision="ask", permissionDecisionReason=tool_reason(v, client))
-        return _obj(event, permissionDecision="deny", permissionDecisionReason=tool_reason(v, client))
+            return _obj(
+                event, permissionDecision="ask", permissionDecisionReason=tool_reason(v, client)
+            )
+        return _obj(
+            event, permissionDecision="deny", permissionDecisionReason=tool_reason(v, client)
+        )
     if v.decision == ALLOW and client == CLAUDE:
         return _obj(
-            event, permissionDecision="allow", permissionDecisionReason="codex-guard: allowed by rule"
+            event,
+            permissionDecision="allow",
+            permissionDecisionReason="codex-guard: allowed by rule",
         )
     return None
 

@@ -86,6 +86,8 @@ class Verdict:
         with the longest pattern, the last on ties (Codex's ``max_by_key``)."""
         best: Match | None = None
         for m in self.matches:
-            if m.decision == self.decision and (best is None or len(m.pattern) >= len(best.pattern)):
+            if m.decision == self.decision and (
+                best is None or len(m.pattern) >= len(best.pattern)
+            ):
                 best = m
         return best

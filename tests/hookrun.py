@@ -49,7 +49,9 @@ class HookEnv:
         p.write_text(text)
         return p
 
-    def run(self, stdin: bytes | str | dict[str, Any], *args: str) -> subprocess.CompletedProcess[bytes]:
+    def run(
+        self, stdin: bytes | str | dict[str, Any], *args: str
+    ) -> subprocess.CompletedProcess[bytes]:
         if isinstance(stdin, dict):
             stdin = json.dumps(stdin)
         if isinstance(stdin, str):
@@ -64,7 +66,9 @@ class HookEnv:
         )
 
 
-def pre_tool(command: str, cwd: str = "/tmp", *, codex: bool = True, tool: str = "Bash") -> dict[str, Any]:
+def pre_tool(
+    command: str, cwd: str = "/tmp", *, codex: bool = True, tool: str = "Bash"
+) -> dict[str, Any]:
     ev: dict[str, Any] = {
         "session_id": "s-1",
         "transcript_path": None,

@@ -17,9 +17,14 @@ def _entry(i: int) -> dict[str, object]:
 
 def test_chain_formula_is_the_seeds() -> None:
     e = _entry(1)
-    assert GENESIS == hashlib.sha256(b"CODEX_AUDIT_GENESIS").hexdigest()
-    inner = hashlib.sha256(json.dumps(e, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
-    assert canonical(e) == json.dumps(e, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert hashlib.sha256(b"CODEX_AUDIT_GENESIS").hexdigest() == GENESIS
+    inner = hashlib.sha256(
+        json.dumps(e, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
+    assert (
+        canonical(e)
+        == json.dumps(e, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    )
     assert chain(GENESIS, e) == hashlib.sha256((GENESIS + inner).encode()).hexdigest()
 
 

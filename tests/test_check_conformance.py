@@ -19,26 +19,110 @@ CLI_CASES = [c for c in corpus_cases("execpolicy.jsonl") if c["mode"] == "cli"]
 
 # Designed differential cases: no expectation written down; the real binary is the oracle.
 DESIGNED: list[dict[str, Any]] = [
-    {"id": "alts-first", "policy": 'prefix_rule(pattern=[["git","hg"], "status"], decision="prompt")', "command": ["hg", "status", "-s"]},
-    {"id": "alts-tail", "policy": 'prefix_rule(pattern=["npm", ["i","install"], "--save"])', "command": ["npm", "install", "--save", "x"]},
-    {"id": "dup", "policy": 'prefix_rule(pattern=["ls"])\nprefix_rule(pattern=["ls"], decision="forbidden", justification="no")', "command": ["ls"]},
-    {"id": "unicode", "policy": 'prefix_rule(pattern=["é", "x\\ty"], justification="ünï\\n")', "command": ["é", "x\ty", "z"]},
+    {
+        "id": "alts-first",
+        "policy": 'prefix_rule(pattern=[["git","hg"], "status"], decision="prompt")',
+        "command": ["hg", "status", "-s"],
+    },
+    {
+        "id": "alts-tail",
+        "policy": 'prefix_rule(pattern=["npm", ["i","install"], "--save"])',
+        "command": ["npm", "install", "--save", "x"],
+    },
+    {
+        "id": "dup",
+        "policy": 'prefix_rule(pattern=["ls"])\nprefix_rule(pattern=["ls"], decision="forbidden", justification="no")',
+        "command": ["ls"],
+    },
+    {
+        "id": "unicode",
+        "policy": 'prefix_rule(pattern=["é", "x\\ty"], justification="ünï\\n")',
+        "command": ["é", "x\ty", "z"],
+    },
     {"id": "no-match", "policy": 'prefix_rule(pattern=["git", "push"])', "command": ["git"]},
-    {"id": "hyphen-cmd", "policy": 'prefix_rule(pattern=["-x"])', "command": ["-x", "y"], "ddash": True},
-    {"id": "host-exec", "policy": 'host_executable(name="git", paths=["/usr/bin/git"])\nprefix_rule(pattern=["git"], decision="prompt")', "command": ["/usr/bin/git", "status"], "resolve": True},
-    {"id": "host-exec-other", "policy": 'host_executable(name="git", paths=["/usr/bin/git"])\nprefix_rule(pattern=["git"], decision="prompt")', "command": ["/opt/git", "status"], "resolve": True},
-    {"id": "host-exec-nomap", "policy": 'prefix_rule(pattern=["git"], decision="prompt")', "command": ["/usr/local/bin/git", "status"], "resolve": True},
-    {"id": "host-exec-norm", "policy": 'prefix_rule(pattern=["git"], decision="prompt")', "command": ["/usr/bin/../bin/./git"], "resolve": True},
-    {"id": "def-loop", "policy": 'def f(p):\n    prefix_rule(pattern=[p], decision="prompt")\nfor p in ["a", "b"]:\n    f(p)\n', "command": ["b", "1"]},
-    {"id": "fstring", "policy": 'v = "3"\nprefix_rule(pattern=[f"python{v}"], decision="forbidden")', "command": ["python3", "-c", "x"]},
-    {"id": "pretty", "policy": 'prefix_rule(pattern=["ls"], justification="j")', "command": ["ls"], "pretty": True},
-    {"id": "pretty-empty", "policy": 'prefix_rule(pattern=["ls"])', "command": ["cat"], "pretty": True},
-    {"id": "example-quote", "policy": 'prefix_rule(pattern=["git", "status"], match=[["git", "a b", "c\'d", "e\\"f", "", "^x", "a$b", "é", "x!y"]])', "command": ["ls"]},
-    {"id": "not-match-debug", "policy": 'prefix_rule(pattern=["git", ["a","b"]], decision="prompt", justification="q\\"\\\\", not_match=["git a"])', "command": ["ls"]},
-    {"id": "tuple-pattern", "policy": 'prefix_rule(pattern=("a",))', "command": ["ls"], "xfail": "starlark-pyo3 hands tuples to Python as lists, so a tuple pattern is not rejected"},
-    {"id": "none-decision", "policy": 'prefix_rule(pattern=["a"], decision=None)', "command": ["ls"]},
-    {"id": "too-many-positional", "policy": 'prefix_rule(["ls"], "prompt", [], [], "j", 5)', "command": ["ls"]},
-    {"id": "network-rule", "policy": 'network_rule(host="example.com", protocol="https", decision="deny")\nprefix_rule(pattern=["ls"])', "command": ["ls"]},
+    {
+        "id": "hyphen-cmd",
+        "policy": 'prefix_rule(pattern=["-x"])',
+        "command": ["-x", "y"],
+        "ddash": True,
+    },
+    {
+        "id": "host-exec",
+        "policy": 'host_executable(name="git", paths=["/usr/bin/git"])\nprefix_rule(pattern=["git"], decision="prompt")',
+        "command": ["/usr/bin/git", "status"],
+        "resolve": True,
+    },
+    {
+        "id": "host-exec-other",
+        "policy": 'host_executable(name="git", paths=["/usr/bin/git"])\nprefix_rule(pattern=["git"], decision="prompt")',
+        "command": ["/opt/git", "status"],
+        "resolve": True,
+    },
+    {
+        "id": "host-exec-nomap",
+        "policy": 'prefix_rule(pattern=["git"], decision="prompt")',
+        "command": ["/usr/local/bin/git", "status"],
+        "resolve": True,
+    },
+    {
+        "id": "host-exec-norm",
+        "policy": 'prefix_rule(pattern=["git"], decision="prompt")',
+        "command": ["/usr/bin/../bin/./git"],
+        "resolve": True,
+    },
+    {
+        "id": "def-loop",
+        "policy": 'def f(p):\n    prefix_rule(pattern=[p], decision="prompt")\nfor p in ["a", "b"]:\n    f(p)\n',
+        "command": ["b", "1"],
+    },
+    {
+        "id": "fstring",
+        "policy": 'v = "3"\nprefix_rule(pattern=[f"python{v}"], decision="forbidden")',
+        "command": ["python3", "-c", "x"],
+    },
+    {
+        "id": "pretty",
+        "policy": 'prefix_rule(pattern=["ls"], justification="j")',
+        "command": ["ls"],
+        "pretty": True,
+    },
+    {
+        "id": "pretty-empty",
+        "policy": 'prefix_rule(pattern=["ls"])',
+        "command": ["cat"],
+        "pretty": True,
+    },
+    {
+        "id": "example-quote",
+        "policy": 'prefix_rule(pattern=["git", "status"], match=[["git", "a b", "c\'d", "e\\"f", "", "^x", "a$b", "é", "x!y"]])',
+        "command": ["ls"],
+    },
+    {
+        "id": "not-match-debug",
+        "policy": 'prefix_rule(pattern=["git", ["a","b"]], decision="prompt", justification="q\\"\\\\", not_match=["git a"])',
+        "command": ["ls"],
+    },
+    {
+        "id": "tuple-pattern",
+        "policy": 'prefix_rule(pattern=("a",))',
+        "command": ["ls"],
+        "xfail": "starlark-pyo3 hands tuples to Python as lists, so a tuple pattern is not rejected",
+    },
+    {
+        "id": "none-decision",
+        "policy": 'prefix_rule(pattern=["a"], decision=None)',
+        "command": ["ls"],
+    },
+    {
+        "id": "too-many-positional",
+        "policy": 'prefix_rule(["ls"], "prompt", [], [], "j", 5)',
+        "command": ["ls"],
+    },
+    {
+        "id": "network-rule",
+        "policy": 'network_rule(host="example.com", protocol="https", decision="deny")\nprefix_rule(pattern=["ls"])',
+        "command": ["ls"],
+    },
     {"id": "load", "policy": 'load("x.star", "y")', "command": ["ls"]},
     {"id": "empty-file", "policy": "", "command": ["ls"]},
 ]
@@ -95,14 +179,18 @@ def _compare(case: dict[str, Any], tmp: Path, codex_bin: str, guard_cmd: list[st
 
 @pytest.mark.skipif(not CLI_CASES, reason="../shared/corpus/execpolicy.jsonl not present")
 @pytest.mark.parametrize("case", CLI_CASES, ids=[c["id"] for c in CLI_CASES])
-def test_corpus_cli_case(case: dict[str, Any], tmp_path: Path, codex_bin: str, guard_cmd: list[str]) -> None:
+def test_corpus_cli_case(
+    case: dict[str, Any], tmp_path: Path, codex_bin: str, guard_cmd: list[str]
+) -> None:
     if not case["command"]:
         pytest.skip("an empty command is a usage error in the real CLI")
     _compare(case, tmp_path, codex_bin, guard_cmd)
 
 
 @pytest.mark.parametrize("case", DESIGNED, ids=[c["id"] for c in DESIGNED])
-def test_designed_case(case: dict[str, Any], tmp_path: Path, codex_bin: str, guard_cmd: list[str]) -> None:
+def test_designed_case(
+    case: dict[str, Any], tmp_path: Path, codex_bin: str, guard_cmd: list[str]
+) -> None:
     if "xfail" in case:
         pytest.xfail(case["xfail"])
     _compare(case, tmp_path, codex_bin, guard_cmd)

@@ -38,16 +38,27 @@ def test_trusted_hash_matches_codex_algorithm() -> None:
     import hashlib
 
     ident = '{"event_name":"pre_tool_use","hooks":[{"async":false,"command":"x hook","timeout":30,"type":"command"}],"matcher":"Bash"}'
-    assert trusted_hash("pre_tool_use", "Bash", h) == "sha256:" + hashlib.sha256(ident.encode()).hexdigest()
-    assert trusted_hash("user_prompt_submit", "Bash", h) == trusted_hash("user_prompt_submit", None, h)
-    assert trusted_hash("pre_tool_use", None, {"type": "command", "command": "x hook"}) != trusted_hash("pre_tool_use", None, h)
+    assert (
+        trusted_hash("pre_tool_use", "Bash", h)
+        == "sha256:" + hashlib.sha256(ident.encode()).hexdigest()
+    )
+    assert trusted_hash("user_prompt_submit", "Bash", h) == trusted_hash(
+        "user_prompt_submit", None, h
+    )
+    assert trusted_hash(
+        "pre_tool_use", None, {"type": "command", "command": "x hook"}
+    ) != trusted_hash("pre_tool_use", None, h)
 
 
 def test_keeps_existing_content_is_idempotent_and_backs_up(home: Path) -> None:
     other = {"type": "command", "command": "/usr/local/bin/other-hook", "timeout": 5}
-    (home / "hooks.json").write_text(json.dumps({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [other]}]}, "x": 1}))
+    (home / "hooks.json").write_text(
+        json.dumps({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [other]}]}, "x": 1})
+    )
     other_key = f"{home / 'hooks.json'}:pre_tool_use:0:0"
-    (home / "config.toml").write_text(f'model = "m"\n\n[hooks.state."{other_key}"]\ntrusted_hash = "sha256:abc"\n')
+    (home / "config.toml").write_text(
+        f'model = "m"\n\n[hooks.state."{other_key}"]\ntrusted_hash = "sha256:abc"\n'
+    )
     r1 = install(command="/opt/codex-guard/bin/codex-guard")
     assert len(r1.changed) == 2 and list(home.glob("*.bak"))
     snapshot = ((home / "hooks.json").read_text(), (home / "config.toml").read_text())
@@ -103,7 +114,10 @@ def test_claude_install_keeps_settings(tmp_path: Path, monkeypatch: pytest.Monke
     install(client="claude", command="/opt/codex-guard/bin/codex-guard")
     data = json.loads((tmp_path / ".claude" / "settings.json").read_text())
     assert data["model"] == "opus"
-    assert data["hooks"]["PreToolUse"][0]["hooks"][0]["command"] == "/opt/codex-guard/bin/codex-guard hook --client claude"
+    assert (
+        data["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+        == "/opt/codex-guard/bin/codex-guard hook --client claude"
+    )
     uninstall(client="claude")
     assert json.loads((tmp_path / ".claude" / "settings.json").read_text()) == {"model": "opus"}
 

@@ -37,7 +37,9 @@ def _decide(cmd: str, cwd: Path) -> str | None:
     return v.decision
 
 
-def test_order_builtin_system_user_project_root_to_cwd_extra(world: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_order_builtin_system_user_project_root_to_cwd_extra(
+    world: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _w(world["system"] / "rules" / "b.rules", "")
     _w(world["system"] / "rules" / "a.rules", "")
     _w(world["system"] / "rules" / "ignored.rules.bak", "")
@@ -51,22 +53,32 @@ def test_order_builtin_system_user_project_root_to_cwd_extra(world: dict[str, Pa
     names = [(Path(f.path).name, f.layer) for f in files]
     assert names[0] == ("baseline.rules", "builtin")
     assert names[1:] == [
-        ("a.rules", "system"), ("b.rules", "system"), ("u.rules", "user"), ("g.rules", "user"),
-        ("root.rules", "project-untrusted"), ("leaf.rules", "project-untrusted"), ("x.rules", "extra"),
+        ("a.rules", "system"),
+        ("b.rules", "system"),
+        ("u.rules", "user"),
+        ("g.rules", "user"),
+        ("root.rules", "project-untrusted"),
+        ("leaf.rules", "project-untrusted"),
+        ("x.rules", "extra"),
     ]
     assert root == str(world["repo"])
     assert [f.guard for f in files if Path(f.path).name == "g.rules"] == [True]
 
 
 def test_untrusted_project_allow_is_ignored_but_forbidden_counts(world: dict[str, Path]) -> None:
-    _w(world["repo"] / ".codex" / "rules" / "p.rules",
-       'prefix_rule(pattern=["make"], decision="allow")\nprefix_rule(pattern=["touch"], decision="forbidden")\n')
+    _w(
+        world["repo"] / ".codex" / "rules" / "p.rules",
+        'prefix_rule(pattern=["make"], decision="allow")\nprefix_rule(pattern=["touch"], decision="forbidden")\n',
+    )
     assert _decide("make build", world["sub"]) is None
     assert _decide("touch x", world["sub"]) == "forbidden"
 
 
 def test_trusted_project_allow_counts(world: dict[str, Path]) -> None:
-    _w(world["repo"] / ".codex" / "rules" / "p.rules", 'prefix_rule(pattern=["make"], decision="allow")\n')
+    _w(
+        world["repo"] / ".codex" / "rules" / "p.rules",
+        'prefix_rule(pattern=["make"], decision="allow")\n',
+    )
     _w(world["home"] / "config.toml", f'[projects."{world["repo"]}"]\ntrust_level = "trusted"\n')
     assert _decide("make build", world["sub"]) == "allow"
 
@@ -78,7 +90,10 @@ def test_no_layer_can_loosen_a_forbidden(world: dict[str, Path]) -> None:
 
 
 def test_system_rules_apply(world: dict[str, Path]) -> None:
-    _w(world["system"] / "rules" / "org.rules", 'prefix_rule(pattern=["terraform", "destroy"], decision="prompt")\n')
+    _w(
+        world["system"] / "rules" / "org.rules",
+        'prefix_rule(pattern=["terraform", "destroy"], decision="prompt")\n',
+    )
     assert _decide("cd infra && terraform destroy -auto-approve", world["sub"]) == "prompt"
 
 
@@ -92,7 +107,9 @@ def test_guard_rule_only_outside_codex_folders(world: dict[str, Path]) -> None:
     assert "guard_rule" in e.value.message and e.value.line == 1
 
 
-def test_codex_home_inside_project_is_not_a_project_layer(world: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_codex_home_inside_project_is_not_a_project_layer(
+    world: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CODEX_HOME", str(world["repo"] / ".codex"))
     _w(world["repo"] / ".codex" / "rules" / "u.rules", 'prefix_rule(pattern=["make"])\n')
     files, _, _ = discover(str(world["sub"]))
@@ -106,9 +123,11 @@ def test_rules_path_that_is_a_file_is_an_error(world: dict[str, Path]) -> None:
 
 
 def test_host_executable_pins_allow_but_not_forbidden(world: dict[str, Path]) -> None:
-    _w(world["home"] / "rules" / "g.rules",
-       'host_executable(name="git", paths=["/usr/bin/git"])\nprefix_rule(pattern=["git", "status"])\n'
-       'prefix_rule(pattern=["git", "nuke"], decision="forbidden")\n')
+    _w(
+        world["home"] / "rules" / "g.rules",
+        'host_executable(name="git", paths=["/usr/bin/git"])\nprefix_rule(pattern=["git", "status"])\n'
+        'prefix_rule(pattern=["git", "nuke"], decision="forbidden")\n',
+    )
     assert _decide("/usr/bin/git status", world["sub"]) == "allow"
     assert _decide("/tmp/evil/git status", world["sub"]) is None
     assert _decide("/tmp/evil/git nuke", world["sub"]) == "forbidden"

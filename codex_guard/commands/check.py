@@ -32,7 +32,9 @@ def run(argv: list[str]) -> int:
             break
         if a in ("-r", "--rules"):
             if i + 1 >= len(argv):
-                return _usage_error("a value is required for '--rules <PATH>' but none was supplied")
+                return _usage_error(
+                    "a value is required for '--rules <PATH>' but none was supplied"
+                )
             rules.append(argv[i + 1])
             i += 2
             continue

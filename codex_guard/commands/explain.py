@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 
 def run(argv: list[str]) -> int:
@@ -45,7 +46,7 @@ def run(argv: list[str]) -> int:
     text = " ".join(script)
     v = judge_command(text, cwd, extra or None)
     findings = [{"kind": f.kind, "redacted": f.redacted} for f in scan.scan(text)]
-    rules = [
+    rules: list[dict[str, Any]] = [
         {
             "command": list(m.command),
             "pattern": list(m.pattern),

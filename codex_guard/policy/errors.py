@@ -48,7 +48,9 @@ class PolicyError(Exception):
 
     def one_line(self) -> str:
         """A single-line summary: ``path:line:col: first line of the message``."""
-        first = next((ln.strip() for ln in self.message.splitlines() if ln.strip().startswith("error:")), "")
+        first = next(
+            (ln.strip() for ln in self.message.splitlines() if ln.strip().startswith("error:")), ""
+        )
         if not first:
             first = self.message.strip().splitlines()[0] if self.message.strip() else "error"
         return f"{self.location()}: {first}"

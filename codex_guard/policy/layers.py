@@ -67,7 +67,9 @@ def _rules_in(folder: str) -> list[str]:
     except FileNotFoundError:
         return []
     except OSError as e:
-        raise PolicyError(f"failed to read rules files from {folder}: {e.strerror}", folder) from None
+        raise PolicyError(
+            f"failed to read rules files from {folder}: {e.strerror}", folder
+        ) from None
     out = []
     for name in names:
         p = os.path.join(folder, name)
@@ -198,7 +200,9 @@ def load_files(files: list[RuleFile]) -> Policy:
     return parser.policy
 
 
-def load(cwd: str | None, *, extra: list[str] | None = None, home: str | None = None) -> LoadedPolicy:
+def load(
+    cwd: str | None, *, extra: list[str] | None = None, home: str | None = None
+) -> LoadedPolicy:
     """Discover and load every layer for an event in ``cwd`` (see :func:`discover`)."""
     files, root, trusted = discover(cwd, extra=extra, home=home)
     return LoadedPolicy(load_files(files), files, root, trusted)

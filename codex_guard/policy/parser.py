@@ -64,7 +64,9 @@ def starlark_repr(v: object) -> str:
         inner = ", ".join(starlark_repr(x) for x in v)
         return "(" + inner + ("," if len(v) == 1 else "") + ")"
     if isinstance(v, dict):
-        return "{" + ", ".join(f"{starlark_repr(k)}: {starlark_repr(x)}" for k, x in v.items()) + "}"
+        return (
+            "{" + ", ".join(f"{starlark_repr(k)}: {starlark_repr(x)}" for k, x in v.items()) + "}"
+        )
     return str(v)
 
 
@@ -287,22 +289,28 @@ class PolicyParser:
 
         def host_executable(*args: Any, **kwargs: Any) -> None:
             enter()
-            b = bind("host_executable", [("name", "str", True), ("paths", "list", True)], args, kwargs)
+            b = bind(
+                "host_executable", [("name", "str", True), ("paths", "list", True)], args, kwargs
+            )
             name: str = b["name"]
             if not name:
                 raise _RuleError("invalid rule: host_executable name cannot be empty")
             if "/" in name or name in (".", ".."):
                 raise _RuleError(
-                    f"invalid rule: host_executable name must be a bare executable name (got {name})"
+                    "invalid rule: host_executable name must be a bare executable name "
+                    f"(got {name})"
                 )
             paths: list[str] = []
             for p in b["paths"]:
                 if not isinstance(p, str):
                     raise _RuleError(
-                        f"invalid rule: host_executable paths must be strings (got {starlark_type(p)})"
+                        "invalid rule: host_executable paths must be strings "
+                        f"(got {starlark_type(p)})"
                     )
                 if not p.startswith("/"):
-                    raise _RuleError(f"invalid rule: host_executable paths must be absolute (got {p})")
+                    raise _RuleError(
+                        f"invalid rule: host_executable paths must be absolute (got {p})"
+                    )
                 norm = normalize_lexically(p)
                 if norm.rsplit("/", 1)[-1] != name:
                     raise _RuleError(
@@ -479,7 +487,9 @@ def load_policy(paths: list[str]) -> Policy:
         except OSError as e:
             raise PolicyError(f"{e.strerror} (os error {e.errno})", p, read_error=True) from None
         except UnicodeDecodeError as e:
-            raise PolicyError(f"stream did not contain valid UTF-8: {e}", p, read_error=True) from None
+            raise PolicyError(
+                f"stream did not contain valid UTF-8: {e}", p, read_error=True
+            ) from None
         parser.parse(p, text)
     return parser.policy
 

@@ -101,7 +101,7 @@ def _strategy(s: bytes) -> tuple[int, int]:
             ch = chr(c)
             if not (ch.isalnum() or ch in "+-./:@]_=,%"):
                 cur &= ~_UNQUOTED
-            if ch in "!$`\"\\":
+            if ch in '!$`"\\':
                 cur &= ~_DOUBLE
             if ch == "'":
                 cur &= ~_SINGLE

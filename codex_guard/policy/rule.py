@@ -44,7 +44,7 @@ def rust_debug_str(s: str) -> str:
         elif ch == "\0":
             out.append("\\0")
         elif o < 0x20 or o == 0x7F or 0x80 <= o < 0xA0:
-            out.append("\\u{%x}" % o)
+            out.append(f"\\u{{{o:x}}}")
         else:
             out.append(ch)
     out.append('"')
@@ -140,9 +140,20 @@ class PrefixRule:
 class RuleLike(Protocol):
     """What every rule kind offers (``PrefixRule``, ``GuardRule``)."""
 
-    decision: str
-    justification: str | None
-    source: Source
+    @property
+    def decision(self) -> str:
+        """``allow`` | ``prompt`` | ``forbidden``."""
+        ...
+
+    @property
+    def justification(self) -> str | None:
+        """Why the rule exists, or None."""
+        ...
+
+    @property
+    def source(self) -> Source:
+        """Where the rule was declared."""
+        ...
 
     @property
     def length(self) -> int:

@@ -53,7 +53,9 @@ def _audit(audit: Path) -> list[dict[str, object]]:
     return [json.loads(x) for x in audit.read_text().splitlines()] if audit.exists() else []
 
 
-def test_rm_rf_home_is_denied(guarded: tuple[CodexHome, dict[str, str], Path], fake_model: FakeModelServer) -> None:
+def test_rm_rf_home_is_denied(
+    guarded: tuple[CodexHome, dict[str, str], Path], fake_model: FakeModelServer
+) -> None:
     home, env, audit = guarded
     precious = home.home / "precious.txt"
     precious.write_text("keep me")
@@ -65,7 +67,9 @@ def test_rm_rf_home_is_denied(guarded: tuple[CodexHome, dict[str, str], Path], f
     assert BLOCKED in out, out
     assert "codex-guard: forbidden" in out and "baseline.rules" in out
     entries = _audit(audit)
-    assert any(e["effective_decision"] == "forbidden" and e["event"] == "PreToolUse" for e in entries)
+    assert any(
+        e["effective_decision"] == "forbidden" and e["event"] == "PreToolUse" for e in entries
+    )
 
 
 def test_prompt_with_aws_key_pair_never_reaches_the_model(
@@ -84,7 +88,10 @@ def test_prompt_with_aws_key_pair_never_reaches_the_model(
     assert fake_model.responses_requests() == []
     text = audit.read_text()
     assert AWS_ID not in text and AWS_SECRET not in text
-    assert any(e["event"] == "UserPromptSubmit" and e["effective_decision"] == "forbidden" for e in _audit(audit))
+    assert any(
+        e["event"] == "UserPromptSubmit" and e["effective_decision"] == "forbidden"
+        for e in _audit(audit)
+    )
 
 
 def test_plain_ls_runs_and_reaches_the_model(
@@ -103,7 +110,7 @@ def test_plain_ls_runs_and_reaches_the_model(
 def test_project_rule_in_trusted_repo_takes_effect(
     guarded: tuple[CodexHome, dict[str, str], Path], fake_model: FakeModelServer
 ) -> None:
-    home, env, audit = guarded
+    home, env, _ = guarded
     repo = home.workdir
     (repo / ".git").mkdir()
     rules = repo / ".codex" / "rules"
@@ -142,7 +149,10 @@ def test_audit_chain_verifies_after_a_session(
     assert audit.exists()
     done = subprocess.run(
         [sys.executable, "-m", "codex_guard", "audit", "verify", str(audit)],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
         env={**os.environ},
     )
     assert done.returncode == 0, done.stdout + done.stderr
