@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -259,51 +258,17 @@ def run_codex_exec(
 
 
 # --------------------------------------------------------------------------- hook trust
-#: Events whose group ``matcher`` is *dropped* from the trust identity (codex-hooks.md §6.5).
-_MATCHERLESS_EVENTS = frozenset({"user_prompt_submit", "stop", "interrupt"})
-#: Events with a 1 s default timeout clamped to 1..3 s (codex-hooks.md §6.5 / §4).
-_SHORT_TIMEOUT_EVENTS = frozenset({"session_end", "interrupt"})
-
-
 def codex_trusted_hash(event_snake: str, matcher: str | None, handler: dict[str, Any]) -> str:
-    """Return the ``trusted_hash`` Codex 0.169.0 expects for one hook handler.
+    """The ``trusted_hash`` Codex 0.169.0 expects for one hook handler (codex-hooks.md §6.5).
 
-    Source: ``/work/shared/docs/codex-hooks.md`` §6.5 "Computing ``trusted_hash``" (verified
-    against ``@openai/codex@0.169.0``; upstream ``config/src/fingerprint.rs``
-    ``version_for_toml`` and ``hooks`` ``discovery.rs`` ``command_hook_hash``).
-
-    * ``event_snake``: the event label, e.g. ``"pre_tool_use"``, ``"user_prompt_submit"``.
-    * ``matcher``: the group's matcher, or ``None`` when the group has none. It is part of
-      the identity except for ``user_prompt_submit``, ``stop`` and ``interrupt``.
-    * ``handler``: the handler object as written in hooks.json (``type``, ``command``,
-      optional ``timeout``, ``async``, ``statusMessage``; other keys are ignored).
-
-    The identity ``{"event_name", "hooks": [normalized handler], "matcher"?}`` is serialised
-    with sorted keys and compact separators; the result is ``"sha256:" + hexdigest``. The
-    normalized command handler is ``{"type": "command", "command", "timeout", "async"}``
-    plus ``statusMessage`` when set; ``timeout`` defaults to 600 (min 1), or to 1 clamped to
-    1..3 for ``session_end``/``interrupt``; ``commandWindows`` is never included.
+    The harness uses the product's own implementation, so the self-tests here prove it against
+    the real binary: a wrong hash makes Codex skip the hook silently and those tests fail.
     """
+    from codex_guard.install import trusted_hash
+
     if handler.get("type", "command") != "command":
         raise ValueError("only command handlers are supported")
-    raw_timeout = handler.get("timeout")
-    if event_snake in _SHORT_TIMEOUT_EVENTS:
-        timeout = min(max(int(raw_timeout) if raw_timeout is not None else 1, 1), 3)
-    else:
-        timeout = max(int(raw_timeout) if raw_timeout is not None else 600, 1)
-    normalized: dict[str, Any] = {
-        "type": "command",
-        "command": handler["command"],
-        "timeout": timeout,
-        "async": bool(handler.get("async", False)),
-    }
-    if handler.get("statusMessage") is not None:
-        normalized["statusMessage"] = handler["statusMessage"]
-    identity: dict[str, Any] = {"event_name": event_snake, "hooks": [normalized]}
-    if matcher is not None and event_snake not in _MATCHERLESS_EVENTS:
-        identity["matcher"] = matcher
-    canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return trusted_hash(event_snake, matcher, handler)
 
 
 def hook_state_key(source: Path, event_snake: str, group_index: int, handler_index: int) -> str:
