@@ -1,0 +1,248 @@
+"""The detector catalogue: ``detectors.toml`` parsed and checked once per process.
+
+The catalogue is data, in the spirit of gitleaks' ``config/gitleaks.toml`` (``[[rules]]`` with
+``id``, ``regex``, ``secretGroup``, ``entropy``, ``keywords``). Each ``[[detector]]`` table has:
+
+====================  ========  ==================================================================
+field                 required  meaning
+====================  ========  ==================================================================
+``id``                yes       kind name, lowercase (``secret_kinds.tsv`` names where one exists)
+``description``       yes       one line for humans
+``keywords``          yes       lowercase literals; the regex runs only if one occurs in the
+                                lower-cased text (``[]`` = always run)
+``regex``             yes       a ``regex``-module pattern (compiled with ``regex.ASCII``)
+``secret_group``      yes       capture group holding the secret, 0 = the whole match
+``severity``          yes       ``"high"``, ``"medium"`` or ``"low"``
+``examples``          yes       true positives (texts in which this kind must be found)
+``counter_examples``  yes       false positives (texts in which this kind must not be found)
+``entropy``           no        minimum Shannon entropy (bits/char) of the secret
+``validator``         no        name of a function in :data:`validators.VALIDATORS`
+``context``           no        a regex that must match within ``context_window`` characters
+                                on either side of the secret (paired / labelled secrets)
+``context_window``    no        default 200
+``specificity``       no        0-100, default 50; on overlap the higher one wins (generic
+                                detectors are low, composite ones high). At 50 and above the
+                                keywords are also the format's public prefixes, which the
+                                redacted form may keep (``ghp_``, ``AKIA``)
+``source``            no        where the format is documented
+====================  ========  ==================================================================
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, NamedTuple
+
+from .validators import VALIDATORS
+
+__all__ = ["Catalogue", "CatalogueError", "Detector", "load_catalogue"]
+
+DEFAULT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "detectors.toml")
+
+_SEVERITIES = ("high", "medium", "low")
+
+
+class CatalogueError(ValueError):
+    """The detector catalogue is malformed (missing field, wrong type, unknown validator...)."""
+
+
+class Detector(NamedTuple):
+    """One ``[[detector]]`` table of the catalogue (see the module docstring for the fields).
+
+    A ``NamedTuple`` rather than a dataclass: it is immutable, and cheaper to define at import
+    time (this package runs inside a short-lived hook process).
+    """
+
+    id: str
+    description: str
+    keywords: tuple[str, ...]
+    regex: str
+    secret_group: int
+    severity: str
+    examples: tuple[str, ...]
+    counter_examples: tuple[str, ...]
+    entropy: float | None = None
+    validator: str | None = None
+    context: str | None = None
+    context_window: int = 200
+    specificity: int = 50
+    source: str = ""
+
+
+class Catalogue:
+    """All detectors plus the keyword index used by the pre-filter (read-only after init)."""
+
+    __slots__ = ("always_run", "detectors", "keyword_index")
+
+    def __init__(
+        self,
+        detectors: tuple[Detector, ...],
+        keyword_index: dict[str, tuple[int, ...]],
+        always_run: tuple[int, ...],
+    ) -> None:
+        self.detectors = detectors
+        self.keyword_index = keyword_index
+        self.always_run = always_run
+
+    def select(self, lowered: str) -> list[int]:
+        """Indices (catalogue order) of the detectors whose keywords occur in ``lowered``.
+
+        ``lowered`` must be the lower-cased text. A detector with no keywords always runs.
+        """
+        chosen = set(self.always_run)
+        for keyword, indices in self.keyword_index.items():
+            if keyword in lowered:
+                chosen.update(indices)
+        return sorted(chosen)
+
+    def by_id(self, detector_id: str) -> Detector:
+        """Return the detector named ``detector_id``; raises ``KeyError`` if there is none."""
+        for det in self.detectors:
+            if det.id == detector_id:
+                return det
+        raise KeyError(detector_id)
+
+
+def _expect(table: dict[str, Any], name: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if name not in table:
+        raise CatalogueError(f"{where}: missing field {name!r}")
+    value = table[name]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise CatalogueError(f"{where}: field {name!r} has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _str_list(table: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
+    value = _expect(table, name, list, where)
+    if not all(isinstance(v, str) for v in value):
+        raise CatalogueError(f"{where}: every entry of {name!r} must be a string")
+    return tuple(value)
+
+
+_KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "description",
+        "keywords",
+        "regex",
+        "secret_group",
+        "severity",
+        "examples",
+        "counter_examples",
+        "entropy",
+        "validator",
+        "context",
+        "context_window",
+        "specificity",
+        "source",
+    }
+)
+
+
+def _parse_detector(table: dict[str, Any], index: int) -> Detector:
+    where = f"detector #{index}"
+    det_id = _expect(table, "id", str, where)
+    where = f"detector {det_id!r}"
+    unknown = set(table) - _KNOWN_FIELDS
+    if unknown:
+        raise CatalogueError(f"{where}: unknown field(s) {sorted(unknown)}")
+    if det_id != det_id.lower() or not det_id:
+        raise CatalogueError(f"{where}: id must be lowercase and non-empty")
+    keywords = _str_list(table, "keywords", where)
+    if any(k != k.lower() or not k for k in keywords):
+        raise CatalogueError(f"{where}: keywords must be non-empty lowercase strings")
+    severity = _expect(table, "severity", str, where)
+    if severity not in _SEVERITIES:
+        raise CatalogueError(f"{where}: severity must be one of {_SEVERITIES}")
+    validator = table.get("validator")
+    if validator is not None and validator not in VALIDATORS:
+        raise CatalogueError(f"{where}: unknown validator {validator!r}")
+    entropy = table.get("entropy")
+    if entropy is not None and (isinstance(entropy, bool) or not isinstance(entropy, int | float)):
+        raise CatalogueError(f"{where}: entropy must be a number")
+    context = table.get("context")
+    if context is not None and not isinstance(context, str):
+        raise CatalogueError(f"{where}: context must be a string")
+    window = table.get("context_window", 200)
+    specificity = table.get("specificity", 50)
+    for name, val in (("context_window", window), ("specificity", specificity)):
+        if isinstance(val, bool) or not isinstance(val, int) or val < 0:
+            raise CatalogueError(f"{where}: {name} must be a non-negative integer")
+    secret_group = _expect(table, "secret_group", int, where)
+    if secret_group < 0:
+        raise CatalogueError(f"{where}: secret_group must be >= 0")
+    source = table.get("source", "")
+    if not isinstance(source, str):
+        raise CatalogueError(f"{where}: source must be a string")
+    return Detector(
+        id=det_id,
+        description=_expect(table, "description", str, where),
+        keywords=keywords,
+        regex=_expect(table, "regex", str, where),
+        secret_group=secret_group,
+        severity=severity,
+        examples=_str_list(table, "examples", where),
+        counter_examples=_str_list(table, "counter_examples", where),
+        entropy=float(entropy) if entropy is not None else None,
+        validator=validator,
+        context=context,
+        context_window=window,
+        specificity=specificity,
+        source=source,
+    )
+
+
+def parse_catalogue(data: dict[str, Any]) -> Catalogue:
+    """Build a :class:`Catalogue` from parsed TOML data (``{"detector": [ {...}, ... ]}``).
+
+    Raises :class:`CatalogueError` on a missing or mistyped field, an unknown validator, a
+    non-lowercase id or keyword, or a duplicate id. Regexes are not compiled here (the engine
+    compiles them lazily, once per process); the test-suite compiles all of them.
+    """
+    tables = data.get("detector")
+    if not isinstance(tables, list) or not tables:
+        raise CatalogueError("the catalogue has no [[detector]] tables")
+    detectors: list[Detector] = []
+    seen: set[str] = set()
+    for i, table in enumerate(tables):
+        if not isinstance(table, dict):
+            raise CatalogueError(f"detector #{i} is not a table")
+        det = _parse_detector(table, i)
+        if det.id in seen:
+            raise CatalogueError(f"duplicate detector id {det.id!r}")
+        seen.add(det.id)
+        detectors.append(det)
+    index: dict[str, list[int]] = {}
+    always: list[int] = []
+    for i, det in enumerate(detectors):
+        if not det.keywords:
+            always.append(i)
+        for kw in set(det.keywords):
+            index.setdefault(kw, []).append(i)
+    return Catalogue(
+        detectors=tuple(detectors),
+        keyword_index={k: tuple(v) for k, v in index.items()},
+        always_run=tuple(always),
+    )
+
+
+_CACHE: dict[str, Catalogue] = {}
+
+
+def load_catalogue(path: str | None = None) -> Catalogue:
+    """Load and check a catalogue file (default: the packaged ``detectors.toml``), cached.
+
+    The result is cached per path for the life of the process. Raises ``OSError`` if the file
+    cannot be read, ``tomllib.TOMLDecodeError`` if it is not TOML, and :class:`CatalogueError`
+    if it is not a valid catalogue.
+    """
+    key = path or DEFAULT_PATH
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    import tomllib
+
+    with open(key, "rb") as fh:
+        catalogue = parse_catalogue(tomllib.load(fh))
+    _CACHE[key] = catalogue
+    return catalogue

@@ -1,0 +1,245 @@
+"""The scanning engine: keyword pre-filter, per-detector regexes, checks, overlap merging.
+
+Pipeline for ``scan(text)`` (modelled on gitleaks ``detect/detect.go``):
+
+1. ``text.lower()`` once; every keyword of the catalogue is looked up in it (``str.__contains__``,
+   a linear substring search) and only the detectors with a keyword present run at all.
+2. Each selected detector's pattern (compiled once per process with the ``regex`` module,
+   ``regex.ASCII``) is run with ``finditer`` over the original text; the secret is the
+   detector's ``secret_group``.
+3. Per candidate: inline allowlist pragma, minimum entropy, validator, global placeholder
+   filter, and the ``context`` requirement (in that order, cheapest first). A candidate that
+   fails a *checksum* validator (a ``ghp_`` look-alike with a bad CRC32, say) also suppresses
+   the less specific candidates overlapping it, so that ``generic-api-key`` does not report
+   what the specific detector has just proven to be fake.
+4. Overlapping candidates are merged: the detector with the higher ``specificity`` wins (then the
+   longer span, then catalogue order) and the merged span is the union, so that redaction covers
+   everything any detector flagged.
+"""
+
+from __future__ import annotations
+
+import bisect
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import filters
+from .catalogue import Catalogue, Detector, load_catalogue
+from .redact import known_prefix, mask_secret, redact_spans
+from .validators import CHECKSUM_VALIDATORS, VALIDATORS, Candidate, shannon_entropy
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = ["Finding", "redact", "scan"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One secret found in a text.
+
+    ``kind`` is the detector id (e.g. ``"aws-access-key-id"``), ``description`` and ``severity``
+    come from the catalogue, ``start``/``end`` are character offsets of the secret in the scanned
+    text (``text[start:end]`` is the secret), and ``redacted`` is a safe display form of it
+    (see :func:`codex_guard.scan.redact.mask_secret`).
+    """
+
+    kind: str
+    description: str
+    severity: str
+    start: int
+    end: int
+    redacted: str
+
+
+# Compiled patterns, per process: detector id -> (pattern, context pattern or None).
+_COMPILED: dict[tuple[str, str], tuple[Any, Any]] = {}
+
+
+def _compiled(det: Detector) -> tuple[Any, Any]:
+    key = (det.id, det.regex)
+    hit = _COMPILED.get(key)
+    if hit is None:
+        # lazy: import time matters in a short-lived hook process (and regex ships no stubs)
+        regex = importlib.import_module("regex")
+        pattern = regex.compile(det.regex, regex.ASCII)
+        context = regex.compile(det.context, regex.ASCII) if det.context else None
+        hit = (pattern, context)
+        _COMPILED[key] = hit
+    return hit
+
+
+def _secret_span(match: Any, group: int) -> tuple[int, int]:
+    start, end = match.span(group)
+    if start == -1 and group == 0:
+        return match.span(0)  # type: ignore[no-any-return]
+    if start == -1:
+        # the secret group did not take part: use the first non-empty group (gitleaks behaviour)
+        for g in range(1, (match.re.groups or 0) + 1):
+            s, e = match.span(g)
+            if s != -1 and e > s:
+                return s, e
+        return match.span(0)  # type: ignore[no-any-return]
+    return start, end
+
+
+class _Hit:
+    __slots__ = ("det", "det_index", "end", "start")
+
+    def __init__(self, det_index: int, det: Detector, start: int, end: int) -> None:
+        self.det_index = det_index
+        self.det = det
+        self.start = start
+        self.end = end
+
+
+def _candidates(
+    text: str, lowered: str, catalogue: Catalogue, indices: Iterable[int]
+) -> list[_Hit]:
+    hits: list[_Hit] = []
+    vetoes: list[_Hit] = []  # checksum look-alikes: they also silence less specific detectors
+    pragma_possible = any(
+        p in lowered for p in ("gitleaks:allow", "allowlist", "whitelist", "trufflehog:ignore")
+    )
+    for i in indices:
+        det = catalogue.detectors[i]
+        pattern, context = _compiled(det)
+        validator = VALIDATORS[det.validator] if det.validator else None
+        vetoing = det.validator in CHECKSUM_VALIDATORS
+        for m in pattern.finditer(text):
+            start, end = _secret_span(m, det.secret_group)
+            if end <= start:
+                continue
+            secret = text[start:end]
+            if pragma_possible and filters.is_allowlisted_by_pragma(text, start, end):
+                continue
+            if det.entropy is not None and shannon_entropy(secret) < det.entropy:
+                continue
+            if validator is not None and not validator(
+                Candidate(text, start, end, m.start(), m.end())
+            ):
+                if vetoing:
+                    vetoes.append(_Hit(i, det, start, end))
+                continue
+            if filters.is_placeholder(secret):
+                continue
+            if context is not None:
+                w = det.context_window
+                if context.search(text, max(0, start - w), min(len(text), end + w)) is None:
+                    continue
+            hits.append(_Hit(i, det, start, end))
+    if vetoes:
+        hits = _drop_vetoed(hits, vetoes)
+    return hits
+
+
+def _drop_vetoed(hits: list[_Hit], vetoes: list[_Hit]) -> list[_Hit]:
+    """Drop hits overlapping a more specific checksum look-alike (``O((h + v) log v)``)."""
+    vetoes.sort(key=lambda v: v.start)
+    starts = [v.start for v in vetoes]
+    max_end: list[int] = []  # max_end[k] = max(v.end for v in vetoes[: k + 1])
+    for v in vetoes:
+        max_end.append(max(v.end, max_end[-1] if max_end else 0))
+    kept: list[_Hit] = []
+    for h in hits:
+        k = bisect.bisect_left(starts, h.end) - 1  # vetoes[: k + 1] start before h ends
+        vetoed = False
+        while k >= 0 and max_end[k] > h.start:
+            v = vetoes[k]
+            if v.end > h.start and v.det.specificity > h.det.specificity:
+                vetoed = True
+                break
+            k -= 1
+        if not vetoed:
+            kept.append(h)
+    return kept
+
+
+def _merge(hits: list[_Hit]) -> list[_Hit]:
+    """Merge overlapping hits; the most specific detector names the merged (union) span."""
+    hits.sort(key=lambda h: (h.start, -h.end))
+    merged: list[_Hit] = []
+    for h in hits:
+        if merged and h.start < merged[-1].end:
+            cur = merged[-1]
+            winner = max(
+                (cur, h),
+                key=lambda x: (x.det.specificity, x.end - x.start, -x.det_index),
+            )
+            merged[-1] = _Hit(winner.det_index, winner.det, cur.start, max(cur.end, h.end))
+        else:
+            merged.append(h)
+    return merged
+
+
+def _public_prefix(secret: str, det: Detector) -> int:
+    """Length of the well-known prefix that may stay visible in the redacted form.
+
+    Only provider formats (``specificity`` >= 50) have one: their keywords are their public
+    prefixes (``ghp_``, ``sk-proj-``, ``AKIA``). A generic detector's keyword (``pass``,
+    ``token``) at the start of a value is part of the secret and is masked.
+    """
+    return known_prefix(secret, det.keywords) if det.specificity >= _PREFIXED else 0
+
+
+_PREFIXED = 50
+
+
+def scan(text: str, *, catalogue: Catalogue | None = None) -> list[Finding]:
+    """Find the secrets in ``text``.
+
+    Args:
+        text: any string (a prompt, a shell command); non-ASCII and huge inputs are fine.
+        catalogue: detectors to use; default the packaged ``detectors.toml``
+            (:func:`codex_guard.scan.catalogue.load_catalogue`).
+
+    Returns:
+        A list of :class:`Finding`, sorted by ``start``, with no two findings overlapping.
+        Overlapping matches of several detectors are merged into one finding named after the
+        most specific detector (highest ``specificity``) and covering the union of their spans.
+
+    Raises:
+        TypeError: if ``text`` is not a ``str``.
+        OSError / CatalogueError: only if the default catalogue file is missing or malformed
+            (a packaging error); never because of the content of ``text``.
+
+    Cost: one ``lower()`` of the text, one substring search per catalogue keyword, then one
+    linear ``regex`` pass per detector whose keyword occurs in the text.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"scan() expects str, not {type(text).__name__}")
+    if not text:
+        return []
+    cat = catalogue if catalogue is not None else load_catalogue()
+    lowered = text.lower()
+    indices = cat.select(lowered)
+    if not indices:
+        return []
+    hits = _merge(_candidates(text, lowered, cat, indices))
+    findings: list[Finding] = []
+    for h in hits:
+        secret = text[h.start : h.end]
+        findings.append(
+            Finding(
+                kind=h.det.id,
+                description=h.det.description,
+                severity=h.det.severity,
+                start=h.start,
+                end=h.end,
+                redacted=mask_secret(secret, _public_prefix(secret, h.det)),
+            )
+        )
+    return findings
+
+
+def redact(text: str, findings: list[Finding]) -> str:
+    """Return ``text`` with each finding's ``text[start:end]`` replaced by its ``redacted`` form.
+
+    ``findings`` should come from ``scan(text)`` on the same text (offsets refer to it); they
+    may be in any order. Overlapping findings are handled (the earlier one wins the overlap).
+    Raises ``TypeError`` if ``text`` is not a ``str``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"redact() expects str, not {type(text).__name__}")
+    return redact_spans(text, findings)
