@@ -13,7 +13,7 @@ Signature (positional order)::
 
     guard_rule(program, decision="forbidden", justification=None, subcommand=None, options=None,
                args=None, not_args=None, no_args=False, value_options=None, match=None,
-               not_match=None)
+               not_match=None, unless_args=None)
 
 * ``program``: list of program basenames.
 * ``subcommand``: list; the first operand must be one of them (``git push``).
@@ -21,6 +21,8 @@ Signature (positional order)::
   be present somewhere in the argv (``[["-r", "-R", "--recursive"], ["-f", "--force"]]``).
 * ``args`` / ``not_args``: globs (``*`` and ``?`` stay within one path component, ``**`` crosses
   them, ``[…]`` is a class); at least one operand must match ``args`` and not ``not_args``.
+* ``unless_args``: globs; when any operand matches one, the rule does not apply (for example a
+  loopback URL for an upload rule).
 * ``no_args``: the program must be called with no arguments at all.
 * ``value_options``: options that take the next word as their value (``git -C DIR``).
 """
@@ -62,7 +64,8 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
                 body = pattern[i + 1 : j]
                 if body.startswith("!"):
                     body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
+                body = body.replace("\\", "\\\\").replace("[", "\\[")
+                out.append("[" + body + "]")
                 i = j
         else:
             out.append(re.escape(c))
@@ -101,6 +104,7 @@ class GuardRule:
     options: tuple[tuple[str, ...], ...] = ()
     args: tuple[re.Pattern[str], ...] = ()
     not_args: tuple[re.Pattern[str], ...] = ()
+    unless_args: tuple[re.Pattern[str], ...] = ()
     no_args: bool = False
     value_options: frozenset[str] = frozenset()
     source: Source = field(default_factory=lambda: Source("<memory>"))
@@ -118,6 +122,7 @@ class GuardRule:
         ("value_options", "list", False),
         ("match", "list", False),
         ("not_match", "list", False),
+        ("unless_args", "list", False),
     ]
 
     @classmethod
@@ -154,6 +159,7 @@ class GuardRule:
             options=tuple(groups),
             args=tuple(glob_to_regex(p) for p in strings("args")),
             not_args=tuple(glob_to_regex(p) for p in strings("not_args")),
+            unless_args=tuple(glob_to_regex(p) for p in strings("unless_args")),
             no_args=bool(b.get("no_args", False)),
             value_options=frozenset(strings("value_options")),
             source=source,
@@ -199,6 +205,8 @@ class GuardRule:
             if not any(o in opts for o in group):
                 return None
         if self.args and not any(self._operand_hits(op) for op in operands):
+            return None
+        if self.unless_args and any(p.match(op) for p in self.unless_args for op in operands):
             return None
         return self._hit(argv)
 
