@@ -15,6 +15,7 @@ SUBCOMMANDS = {
     "scan": "codex_guard.commands.scan",
     "audit": "codex_guard.commands.audit",
     "explain": "codex_guard.commands.explain",
+    "split": "codex_guard.commands.split",
 }
 
 HELP = """usage: codex-guard <command> [options]
@@ -24,6 +25,7 @@ commands:
   check --rules FILE… [--] CMD…    exactly what `codex execpolicy check` prints
   explain [--json] [--cwd DIR] -- 'SHELL COMMAND'
                                    the commands, matching rules, findings and the decision
+  split -- ARGV…                   how Codex itself splits a `bash -lc` argv (null = refused)
   scan [FILE|-]                    scan text for secrets and personal data
   audit verify [FILE…]             verify the audit log's hash chain
   install [--project] [--client codex|claude] / uninstall
