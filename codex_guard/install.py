@@ -2,9 +2,9 @@
 
 Codex runs a user or project hook only when ``[hooks.state."<key>"] trusted_hash`` in the user
 ``config.toml`` matches it (codex-hooks.md §6.4 and §6.5); an installer that skips this installs
-a hook that silently never runs. ``install`` therefore writes both, keeps everything already there, backs
-up each file it changes, and is idempotent; ``uninstall`` removes exactly what ``install`` added
-(and re-keys the trust entries of other hooks whose group index moved).
+a hook that silently never runs. ``install`` therefore writes both, keeps everything already
+there, backs up each file it changes, and is idempotent; ``uninstall`` removes exactly what
+``install`` added (and re-keys the trust entries of other hooks whose group index moved).
 """
 
 from __future__ import annotations
