@@ -254,18 +254,16 @@ class Result:
 
 
 def _codex_home() -> str:
-    return os.environ.get("CODEX_HOME") or os.path.join(os.path.expanduser("~"), ".codex")
+    from codex_guard.policy.layers import codex_home
+
+    return codex_home()
 
 
 def _project_root(start: str) -> str:
-    d = os.path.abspath(start)
-    while True:
-        if os.path.exists(os.path.join(d, ".git")):
-            return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            return os.path.abspath(start)
-        d = parent
+    """The repository root above ``start`` (the first folder with ``.git``), else ``start``."""
+    from codex_guard.policy.layers import project_root
+
+    return project_root(start) or os.path.abspath(start)
 
 
 def targets(client: str, project: bool, cwd: str) -> tuple[str, str | None]:
