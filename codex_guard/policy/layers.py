@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass, field
 
 from codex_guard.policy.errors import PolicyError
-from codex_guard.policy.parser import PolicyParser
+from codex_guard.policy.parser import PolicyParser, read_rules
 from codex_guard.policy.policy import Policy
 
 PACKS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "packs")
@@ -189,14 +189,7 @@ def load_files(files: list[RuleFile]) -> Policy:
     """
     parser = PolicyParser()
     for f in files:
-        try:
-            with open(f.path, encoding="utf-8") as fh:
-                text = fh.read()
-        except OSError as e:
-            raise PolicyError(f"failed to read: {e.strerror}", f.path, read_error=True) from None
-        except UnicodeDecodeError:
-            raise PolicyError("file is not valid UTF-8", f.path, read_error=True) from None
-        parser.parse(f.path, text, layer=f.layer, guard_builtins=f.guard)
+        parser.parse(f.path, read_rules(f.path), layer=f.layer, guard_builtins=f.guard)
     return parser.policy
 
 

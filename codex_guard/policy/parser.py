@@ -473,6 +473,22 @@ def _call_lines(contents: str) -> dict[str, list[int]]:
     return out
 
 
+def read_rules(path: str) -> str:
+    """Read a rules file as UTF-8.
+
+    Raises:
+        PolicyError: with ``read_error=True`` and Codex's wording (``<strerror> (os error N)``).
+    """
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError as e:
+        raise PolicyError(f"{e.strerror} (os error {e.errno})", path, read_error=True) from None
+    except UnicodeDecodeError as e:
+        msg = f"stream did not contain valid UTF-8: {e}"
+        raise PolicyError(msg, path, read_error=True) from None
+
+
 def load_policy(paths: list[str]) -> Policy:
     """Parse ``paths`` in order with one parser, as ``codex execpolicy check --rules …`` does.
 
@@ -481,16 +497,7 @@ def load_policy(paths: list[str]) -> Policy:
     """
     parser = PolicyParser()
     for p in paths:
-        try:
-            with open(p, encoding="utf-8") as fh:
-                text = fh.read()
-        except OSError as e:
-            raise PolicyError(f"{e.strerror} (os error {e.errno})", p, read_error=True) from None
-        except UnicodeDecodeError as e:
-            raise PolicyError(
-                f"stream did not contain valid UTF-8: {e}", p, read_error=True
-            ) from None
-        parser.parse(p, text)
+        parser.parse(p, read_rules(p))
     return parser.policy
 
 
