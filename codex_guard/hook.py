@@ -38,6 +38,8 @@ def _redact_tokens(commands: list[list[str]]) -> list[list[str]]:
     """Each token with any secret in it replaced by its redacted form."""
     from codex_guard import scan
 
+    if not scan.scan("\n".join(tok for argv in commands for tok in argv)):
+        return commands  # the common case: one scan, nothing to redact
     out = []
     for argv in commands:
         row = []

@@ -336,7 +336,7 @@ def install(
         if project:
             res.notes.append(
                 "project hooks load only in a project Codex trusts: make sure "
-                f"{_project_root(cwd)} has trust_level = \"trusted\" under [projects] in {config}"
+                f'{_project_root(cwd)} has trust_level = "trusted" under [projects] in {config}'
             )
     return res
 

@@ -30,41 +30,39 @@ def _parse(argv: list[str]) -> tuple[str, bool, str | None] | None:
     return client, project, command
 
 
-def run(argv: list[str]) -> int:
-    """Install the hooks; exit 0 on success, 1 on a file error, 2 on usage errors."""
+def _report(verb: str, argv: list[str], uninstall: bool) -> int:
     parsed = _parse(argv)
     if parsed is None:
         return 2
-    from codex_guard.install import install
+    from codex_guard import install as inst
 
+    client, project, command = parsed
     try:
-        res = install(parsed[0], parsed[1], command=parsed[2])
+        if uninstall:
+            res = inst.uninstall(client, project)
+        else:
+            res = inst.install(client, project, command=command)
     except (OSError, ValueError) as e:
-        sys.stderr.write(f"codex-guard install: {e}\n")
+        sys.stderr.write(f"codex-guard {verb}: {e}\n")
         return 1
     for p in res.changed:
         print(f"updated {p}")
     if not res.changed:
-        print("codex-guard hooks already installed; nothing changed")
+        print(
+            "no codex-guard hooks found; nothing changed"
+            if uninstall
+            else "codex-guard hooks already installed; nothing changed"
+        )
     for n in res.notes:
         print(f"note: {n}")
     return 0
 
 
+def run(argv: list[str]) -> int:
+    """Install the hooks; exit 0 on success, 1 on a file error, 2 on usage errors."""
+    return _report("install", argv, uninstall=False)
+
+
 def run_uninstall(argv: list[str]) -> int:
     """Remove the hooks; exit codes as :func:`run`."""
-    parsed = _parse(argv)
-    if parsed is None:
-        return 2
-    from codex_guard.install import uninstall
-
-    try:
-        res = uninstall(parsed[0], parsed[1])
-    except (OSError, ValueError) as e:
-        sys.stderr.write(f"codex-guard uninstall: {e}\n")
-        return 1
-    for p in res.changed:
-        print(f"updated {p}")
-    if not res.changed:
-        print("no codex-guard hooks found; nothing changed")
-    return 0
+    return _report("uninstall", argv, uninstall=True)

@@ -470,31 +470,9 @@ def reads_code_from_stdin(family: str, words: list[Word]) -> bool:
                 return i + 1 < n and words[i + 1].text == "-"
         return not any(not w.text.startswith("-") for w in words[1:])
     inline_short, value_short, inline_long, value_long = _INTERPRETER_OPTIONS[family]
-    i = 1
-    while i < n:
-        a = words[i].text
-        if a == "-":
-            return True
-        if a == "--":
-            i += 1
-            break
-        if a.startswith("--"):
-            opt = a.split("=", 1)[0]
-            if opt in inline_long:
-                return False
-            i += 2 if (opt in value_long and "=" not in a) else 1
-            continue
-        if a.startswith("-") and len(a) > 1:
-            step = 1
-            for j in range(1, len(a)):
-                ch = a[j]
-                if ch in inline_short:
-                    return False
-                if ch in value_short:
-                    if j == len(a) - 1:
-                        step = 2
-                    break
-            i += step
-            continue
-        break
+    # An inline-code option (-c, -e …) means the program is not read from stdin.
+    first = option_value_skip(words, 1, value_short, value_long, inline_short, inline_long)
+    if first is None:
+        return False
+    i = first
     return i >= n or words[i].text in STDIN_NAMES

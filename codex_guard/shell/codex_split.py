@@ -156,31 +156,26 @@ def _try_parse(script: str) -> tuple[Tree, bytes] | None:
     return (tree, src) if complete else None
 
 
+def _strip_quotes(node: Node, src: bytes, quote: str) -> str | None:
+    """The text between the node's enclosing ``quote`` characters, verbatim."""
+    raw = _parser.node_text(node, src)
+    if raw is None or len(raw) < 2 or raw[0] != quote or raw[-1] != quote:
+        return None
+    return raw[1:-1]
+
+
 def _parse_double_quoted_string(node: Node, src: bytes) -> str | None:
     if node.type != "string":
         return None
-    for part in node.named_children:
-        if part.type != "string_content":
-            return None
-    raw = _parser.node_text(node, src)
-    if raw is None or not raw.startswith('"'):
+    if any(part.type != "string_content" for part in node.named_children):
         return None
-    raw = raw[1:]
-    if not raw.endswith('"'):
-        return None
-    return raw[:-1]
+    return _strip_quotes(node, src, '"')
 
 
 def _parse_raw_string(node: Node, src: bytes) -> str | None:
     if node.type != "raw_string":
         return None
-    raw = _parser.node_text(node, src)
-    if raw is None or not raw.startswith("'"):
-        return None
-    raw = raw[1:]
-    if not raw.endswith("'"):
-        return None
-    return raw[:-1]
+    return _strip_quotes(node, src, "'")
 
 
 def _parse_plain_command_from_node(cmd: Node, src: bytes) -> list[str] | None:
