@@ -104,8 +104,8 @@ def judge_command(command: str, cwd: str, extra_rules: list[str] | None = None) 
         file, line and column.
     """
     from codex_guard.judge import judge
+    from codex_guard.policy.cache import load
     from codex_guard.policy.errors import PolicyError
-    from codex_guard.policy.layers import load
     from codex_guard.shell import analyze_script
 
     try:

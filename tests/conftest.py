@@ -14,6 +14,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the compiled-policy cache of every test run (in-process and child processes) out of
+    the developer's own cache folder."""
+    import tempfile
+
+    os.environ.setdefault("CODEX_GUARD_CACHE_DIR", tempfile.mkdtemp(prefix="cg-test-cache-"))
+
+
 def corpus_cases(name: str) -> list[dict[str, Any]]:
     """The cases of ``../shared/corpus/<name>``, or [] when the corpus is absent."""
     path = CORPUS / name

@@ -40,6 +40,7 @@ class HookEnv:
             CODEX_HOME=str(self.codex_home),
             CODEX_GUARD_SYSTEM_DIR=str(self.system),
             CODEX_GUARD_AUDIT_LOG=str(self.audit),
+            CODEX_GUARD_CACHE_DIR=str(self.root / "cache"),
         )
         return env
 

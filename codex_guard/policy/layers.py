@@ -17,7 +17,6 @@ import os
 from dataclasses import dataclass, field
 
 from codex_guard.policy.errors import PolicyError
-from codex_guard.policy.parser import PolicyParser, read_rules
 from codex_guard.policy.policy import Policy
 
 PACKS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "packs")
@@ -187,6 +186,8 @@ def load_files(files: list[RuleFile]) -> Policy:
     Raises:
         PolicyError: a file cannot be read or parsed (names the file and position).
     """
+    from codex_guard.policy.parser import PolicyParser, read_rules  # starlark: only on a miss
+
     parser = PolicyParser()
     for f in files:
         parser.parse(f.path, read_rules(f.path), layer=f.layer, guard_builtins=f.guard)

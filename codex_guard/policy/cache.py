@@ -1,0 +1,204 @@
+"""The compiled-policy cache: evaluated rules of every layer, reused while no source changes.
+
+Evaluating the Starlark rule files (and validating every ``match``/``not_match`` example) is the
+most expensive part of a hook call, and the hook is a new process on every shell call. This module
+stores the evaluated :class:`~codex_guard.policy.layers.LoadedPolicy` in the user cache directory
+(platformdirs ``user_cache_dir("codex-guard")``, or ``$CODEX_GUARD_CACHE_DIR``) and reuses it while
+its key holds.
+
+The key is the codex-guard version, the stat (path, size, mtime in ns, inode) of every discovered
+rule file with its layer, and the stat of the modules that evaluate rules (so an upgrade or an
+edited checkout never reuses an old layout). Discovery itself (listing the rule folders, reading
+project trust) runs on every call, so a new, removed or re-trusted file changes the key at once.
+
+Entries are pickles written atomically (temporary file + ``os.replace``) into a 0700 folder as
+0600 files, one per key. They are loaded with an unpickler that only resolves codex-guard's own
+classes and a handful of builtins, so a forged cache file cannot name an arbitrary callable; any
+entry that cannot be read, unpickled or does not carry the expected header is a miss and is
+rewritten. ``CODEX_GUARD_NO_CACHE=1`` turns the cache off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copyreg
+import os
+import pickle
+import re
+import sys
+from typing import Any
+
+from codex_guard.policy.layers import LoadedPolicy, RuleFile, discover
+
+_MAGIC = "codex-guard-policy-cache/1"
+_KEEP = 32  # entries kept per cache folder; older ones are pruned on write
+_SOURCES = ("parser.py", "guard.py", "rule.py", "policy.py", "layers.py", "cache.py")
+
+
+class LazyPattern:
+    """A regular expression compiled on first use (what a cached ``re.Pattern`` becomes).
+
+    Recompiling every guard-rule pattern on every cache load would cost more than the rules
+    that are ever consulted for one command; this stands in for ``re.Pattern`` with the
+    methods rules call.
+    """
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.pattern, self.flags = pattern, flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def _re(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern, self.flags)
+        return self._compiled
+
+    def match(self, s: str, *a: Any) -> re.Match[str] | None:
+        """As :meth:`re.Pattern.match`."""
+        return self._re().match(s, *a)
+
+    def fullmatch(self, s: str, *a: Any) -> re.Match[str] | None:
+        """As :meth:`re.Pattern.fullmatch`."""
+        return self._re().fullmatch(s, *a)
+
+    def search(self, s: str, *a: Any) -> re.Match[str] | None:
+        """As :meth:`re.Pattern.search`."""
+        return self._re().search(s, *a)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (LazyPattern, (self.pattern, self.flags))
+
+
+def _reduce_pattern(p: re.Pattern[str]) -> tuple[Any, ...]:
+    return (LazyPattern, (p.pattern, p.flags))
+
+
+_ALLOWED_GLOBALS = {
+    ("copyreg", "_reconstructor"),
+    ("copyreg", "__newobj__"),
+    ("builtins", "object"),
+    ("builtins", "set"),
+    ("builtins", "frozenset"),
+    ("builtins", "tuple"),
+    ("builtins", "list"),
+    ("builtins", "dict"),
+}
+
+
+class _Unpickler(pickle.Unpickler):
+    """Resolves only codex-guard's own classes and plain builtins."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _ALLOWED_GLOBALS or (
+            module.startswith("codex_guard.") and not name.startswith("_")
+        ):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"global {module}.{name} not allowed in the policy cache")
+
+
+def cache_dir() -> str:
+    """``$CODEX_GUARD_CACHE_DIR`` or platformdirs' user cache folder for codex-guard."""
+    env = os.environ.get("CODEX_GUARD_CACHE_DIR")
+    if env:
+        return env
+    from platformdirs import user_cache_dir
+
+    return user_cache_dir("codex-guard", appauthor=False)
+
+
+def _stat(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def cache_key(files: list[RuleFile], root: str | None, trusted: bool) -> str:
+    """The hex SHA-256 of everything a cached policy depends on (see the module docstring)."""
+    import hashlib
+
+    from codex_guard import __version__
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    parts: list[object] = [_MAGIC, __version__, sys.version_info[:2], root, trusted]
+    parts += [(name, _stat(os.path.join(here, name))) for name in _SOURCES]
+    parts += [(f.path, f.layer, f.guard, _stat(f.path)) for f in files]
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _read(path: str, key: str) -> LoadedPolicy | None:
+    try:
+        with open(path, "rb") as fh:
+            obj = _Unpickler(fh).load()
+    except Exception:  # any unreadable or forged entry is a miss
+        return None
+    if (
+        isinstance(obj, tuple)
+        and len(obj) == 3
+        and obj[0] == _MAGIC
+        and obj[1] == key
+        and isinstance(obj[2], LoadedPolicy)
+    ):
+        return obj[2]
+    return None
+
+
+def _write(folder: str, path: str, key: str, loaded: LoadedPolicy) -> None:
+    """Store ``loaded`` atomically; failures only cost the next call a re-evaluation."""
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        pickler_table = copyreg.dispatch_table.copy()
+        pickler_table[re.Pattern] = _reduce_pattern
+        tmp = f"{path}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            p = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
+            p.dispatch_table = pickler_table
+            p.dump((_MAGIC, key, loaded))
+        os.replace(tmp, path)
+        _prune(folder)
+    except Exception as e:  # pickling or I/O: a cache is an optimisation, never a failure
+        sys.stderr.write(f"codex-guard: policy cache not written: {e}\n")
+        with contextlib.suppress(OSError, UnboundLocalError):
+            os.unlink(tmp)
+
+
+def _prune(folder: str) -> None:
+    entries = []
+    for name in os.listdir(folder):
+        if name.startswith("policy-") and name.endswith(".pickle"):
+            p = os.path.join(folder, name)
+            try:
+                entries.append((os.stat(p).st_mtime_ns, p))
+            except OSError:
+                continue
+    for _, p in sorted(entries)[:-_KEEP]:
+        with contextlib.suppress(OSError):
+            os.unlink(p)
+
+
+def load(
+    cwd: str | None, *, extra: list[str] | None = None, home: str | None = None
+) -> LoadedPolicy:
+    """Every layer's policy for an event in ``cwd``, from the cache when its key still holds.
+
+    Same arguments, result and errors as :func:`codex_guard.policy.layers.load`; a miss
+    evaluates the files (raising :class:`~codex_guard.policy.errors.PolicyError` for a broken
+    one, which is never cached) and stores the result.
+    """
+    from codex_guard.policy.layers import load_files
+
+    files, root, trusted = discover(cwd, extra=extra, home=home)
+    if os.environ.get("CODEX_GUARD_NO_CACHE"):
+        return LoadedPolicy(load_files(files), files, root, trusted)
+    key = cache_key(files, root, trusted)
+    folder = cache_dir()
+    path = os.path.join(folder, f"policy-{key[:32]}.pickle")
+    hit = _read(path, key)
+    if hit is not None:
+        return hit
+    loaded = LoadedPolicy(load_files(files), files, root, trusted)
+    _write(folder, path, key, loaded)
+    return loaded
