@@ -154,12 +154,15 @@ class AEnv(HookEnv):
         return env
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run ``codex-guard ARGS`` in this environment (cwd: ``work`` when it exists)."""
+        work = self.root / "work"
         return subprocess.run(
             [sys.executable, "-m", "codex_guard", *args],
             capture_output=True,
             text=True,
             env=self.env(),
-            timeout=60,
+            cwd=work if work.is_dir() else None,
+            timeout=120,
             check=False,
         )
 

@@ -7,35 +7,23 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.hookrun import HookEnv, pre_tool
+import tests.test_approvals as ta
+from tests.hookrun import pre_tool
 
 
-class DEnv(HookEnv):
+class DEnv(ta.AEnv):
     @property
     def work(self) -> Path:
         return self.root / "work"
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in super().env().items() if not k.startswith("CLAUDE")}
-        env["CODEX_GUARD_STATE_DIR"] = str(self.root / "state")
         env["CLAUDE_CONFIG_DIR"] = str(self.home / ".claude")
         return env
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "codex_guard", *args],
-            capture_output=True,
-            text=True,
-            env=self.env(),
-            cwd=self.work,
-            timeout=120,
-            check=False,
-        )
 
     def doctor(self, *args: str) -> subprocess.CompletedProcess[str]:
         return self.cli("doctor", *args)
