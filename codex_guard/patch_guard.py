@@ -12,7 +12,7 @@ Protected: the hooks files (``hooks.json`` of ``$CODEX_HOME`` and of any ``.code
 Code's ``settings*.json`` under any ``.claude/`` and ``$CLAUDE_CONFIG_DIR``), Codex's
 ``config.toml`` files (they hold the hook trust entries and the ``hooks`` feature switch), every
 ``rules/`` and ``guard/`` folder of those config folders, ``guardrails.toml`` anywhere, the system
-folder (``/etc/codex``), and codex-guard's own state and data folders (approvals, audit log).
+folder (``/etc/codex``), codex-guard's own state and data folders (approvals) and its audit log.
 """
 
 from __future__ import annotations
@@ -50,17 +50,19 @@ def edit_paths(tool_name: str, tool_input: Any) -> list[str]:
     return out
 
 
-def _guard_dirs() -> list[tuple[str, str]]:
-    """(folder, what it is) for codex-guard's own state and data folders."""
+def _guard_paths() -> list[tuple[str, str, bool]]:
+    """(path, what it is, whether the whole folder is protected) for codex-guard's own files:
+    the approval state folder, the default data folder and the audit log file (plus anything
+    beside it whose name starts with the log's name: rotations, backups)."""
     from platformdirs import user_data_dir
 
     from codex_guard.approvals import state_dir
     from codex_guard.audit.log import default_path
 
     return [
-        (state_dir(), "codex-guard's approval state"),
-        (os.path.dirname(default_path()), "the folder of codex-guard's audit log"),
-        (user_data_dir("codex-guard", appauthor=False), "codex-guard's data folder"),
+        (state_dir(), "codex-guard's approval state", True),
+        (user_data_dir("codex-guard", appauthor=False), "codex-guard's data folder", True),
+        (default_path(), "codex-guard's audit log", False),
     ]
 
 
@@ -81,7 +83,8 @@ def _config_dirs() -> list[tuple[str, str]]:
 
 
 def protected_reason(path: str, cwd: str) -> str | None:
-    """Why writing ``path`` (relative to ``cwd`` unless absolute) is not allowed, or None.
+    """Why writing ``path`` (relative to ``cwd`` unless absolute) is not allowed (text that
+    follows "it is"), or None.
 
     Both the path as written (normalised) and its real path (symlinks resolved) are checked.
     """
@@ -91,7 +94,7 @@ def protected_reason(path: str, cwd: str) -> str | None:
     for cand in dict.fromkeys((os.path.normpath(p), os.path.realpath(p))):
         why = _reason_for(cand)
         if why:
-            return f"{path} is {why}"
+            return why
     return None
 
 
@@ -112,7 +115,7 @@ def _reason_for(p: str) -> str | None:
                     return f"a Claude Code settings file with hooks ({what})"
                 continue
             if len(rel) == 1 and rel[0] in _CONFIG_FILES:
-                return f"{rel[0]} of {what} (hooks, hook trust or configuration)"
+                return f"the {rel[0]} of {what} (hooks, hook trust or configuration)"
             if rel[0] in _CONFIG_FOLDERS:
                 return f"in the {rel[0]}/ folder of {what} (rules codex-guard enforces)"
     for i, part in enumerate(parts[:-1]):
@@ -129,9 +132,12 @@ def _reason_for(p: str) -> str | None:
             and rest[0].endswith(".json")
         ):
             return "a Claude Code settings file (it holds the hooks)"
-    for folder, what in _guard_dirs():
-        if _under(p, folder) or _under(p, os.path.realpath(folder)):
-            return f"in {what}"
+    for gpath, what, whole in _guard_paths():
+        for cand in dict.fromkeys((os.path.normpath(gpath), os.path.realpath(gpath))):
+            if whole and _under(p, cand):
+                return f"in {what}"
+            if not whole and p.startswith(cand):
+                return what
     return None
 
 
@@ -153,7 +159,7 @@ def judge_edit(tool_name: str, tool_input: Any, cwd: str) -> Verdict | None:
         if why:
             v.raise_to(
                 FORBIDDEN,
-                f"{tool_name} may not change {why}; the agent cannot edit the guard's own "
-                "configuration: ask the user to make this change themselves",
+                f"{tool_name} may not change {path}: it is {why}. The agent may not change "
+                "the guard's own files; ask the user to make this change themselves",
             )
     return v

@@ -294,6 +294,13 @@ def test_ordinary_patch_passes(aenv: AEnv) -> None:
     assert _out(aenv.run(ev)) is None
 
 
+def test_only_the_audit_log_itself_is_protected_in_its_folder(aenv: AEnv) -> None:
+    beside = _patch(f"*** Add File: {aenv.root}/audit/notes.txt")
+    assert _out(aenv.run(pre_tool(beside, "/tmp", tool="apply_patch"))) is None
+    rotated = _patch(f"*** Delete File: {aenv.audit}.1")
+    assert "audit log" in _reason(_out(aenv.run(pre_tool(rotated, "/tmp", tool="apply_patch"))))
+
+
 def test_claude_edit_of_settings_is_denied(aenv: AEnv) -> None:
     ev = pre_tool("", "/tmp", codex=False, tool="Write")
     ev["tool_input"] = {"file_path": str(aenv.home / ".claude" / "settings.json"), "content": "{}"}
