@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from codex_guard import approvals
+from codex_guard.commands.approve import AGENT_ENV
 from tests.hookrun import HookEnv, pre_tool
 
 TOUCH_PROMPT = (
@@ -151,6 +152,8 @@ class AEnv(HookEnv):
         env = super().env()
         env["CODEX_GUARD_STATE_DIR"] = str(self.state)
         env["CODEX_GUARD_USER"] = "person-at-terminal"
+        for k in AGENT_ENV:  # the tests play the person at their own terminal
+            env.pop(k, None)
         return env
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
@@ -229,6 +232,29 @@ def test_expired_code_is_refused_by_approve(aenv: AEnv, tmp_path: Path) -> None:
     (aenv.state / "approvals.json").write_text(json.dumps(data))
     done = aenv.cli("approve", code)
     assert done.returncode == 1 and "expired" in done.stderr
+
+
+@pytest.mark.parametrize("var", AGENT_ENV)
+def test_approve_refuses_inside_an_agent_tool_call(
+    aenv: AEnv, var: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = _code(_reason(_out(aenv.run(pre_tool("touch a.txt", "/tmp")))))
+    env = {**aenv.env(), var: "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "codex_guard", "approve", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1 and "agent" in done.stderr and var in done.stderr
+    assert not approvals_file_has_approval(aenv)
+
+
+def approvals_file_has_approval(aenv: AEnv) -> bool:
+    data = json.loads((aenv.state / "approvals.json").read_text())
+    return any(r["approved_at"] is not None for r in data["requests"].values())
 
 
 def test_approve_usage(aenv: AEnv) -> None:

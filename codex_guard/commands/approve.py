@@ -1,11 +1,15 @@
 """``codex-guard approve CODE`` / ``approve --list``: a person grants one execution of a command
 the guard held for approval on Codex (approvals.py).
 
-Meant for the person, in their own terminal: the built-in packs forbid the agent to run it.
+Meant for the person, in their own terminal: the built-in packs forbid the agent to run it, and
+as a second line ``approve CODE`` refuses to run where an agent's tool call runs it. Codex 0.169.0
+sets ``CODEX_THREAD_ID``/``CODEX_TOOL_CALL_ID`` in the environment of the commands its agent
+runs, and Claude Code 2.1.328 sets ``CLAUDECODE=1`` (both seen in e2e runs).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -14,6 +18,7 @@ if TYPE_CHECKING:
     from codex_guard.approvals import Request
 
 USAGE = "usage: codex-guard approve CODE | codex-guard approve --list\n"
+AGENT_ENV = ("CODEX_TOOL_CALL_ID", "CODEX_THREAD_ID", "CLAUDECODE")
 
 
 def _age(seconds: float) -> str:
@@ -94,6 +99,13 @@ def run(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0].startswith("-"):
         sys.stderr.write(USAGE)
         return 2
+    agent = [k for k in AGENT_ENV if os.environ.get(k)]
+    if agent:
+        sys.stderr.write(
+            f"codex-guard approve: refused: this runs inside an agent's tool call ({agent[0]} "
+            "is set). Approvals must come from a person: run it in a terminal of your own.\n"
+        )
+        return 1
     from codex_guard import approvals
 
     try:

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 from codex_env import CodexHome, run_codex_exec
-from fake_model import FakeModelServer, FinalMessage, ShellCall
+from fake_model import FakeModelServer, FinalMessage, ShellCall, Turn
+
+from codex_guard.commands.approve import AGENT_ENV
 
 pytestmark = pytest.mark.e2e
 
@@ -49,9 +51,10 @@ def _setup(home: CodexHome, tmp_path: Path, ttl: int | None = None) -> dict[str,
 
 def _cli(home: CodexHome, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """``codex-guard ARGS`` as the person runs it in their own terminal."""
+    person = {k: v for k, v in home.env(env).items() if k not in AGENT_ENV}
     return subprocess.run(
         [sys.executable, "-m", "codex_guard", *args],
-        env=home.env(env),
+        env=person,
         cwd=home.workdir,
         capture_output=True,
         text=True,
@@ -140,3 +143,46 @@ def test_expired_code_is_refused(
     _exec(codex_home, env, "retry", resume=True)
     assert _code(fake_model.tool_output("c2")) != code
     assert not (codex_home.workdir / "late.txt").exists()
+
+
+class _Reactive(FakeModelServer):
+    """Turns may be callables, played when their request arrives (so a turn can use what the
+    hook answered to the turn before)."""
+
+    def _next_turn(self) -> Turn:
+        turn = super()._next_turn()
+        return turn() if callable(turn) else turn  # type: ignore[no-any-return]
+
+
+def test_agent_cannot_approve_its_own_request(codex_home: CodexHome, tmp_path: Path) -> None:
+    """The agent reads the code from the deny and runs `codex-guard approve CODE` itself; the
+    approval is refused and the retry stays denied."""
+    env = _setup(codex_home, tmp_path)
+    with _Reactive() as server:
+        home = CodexHome(
+            codex_home.home,
+            codex_home.codex_home,
+            codex_home.workdir,
+            server.base_url,
+            server.origin,
+        )
+        cfg = home.config_toml.read_text().replace(codex_home.base_url, server.base_url)
+        home.config_toml.write_text(cfg)
+        approve = f"{sys.executable} -m codex_guard approve"
+        server.set_script(
+            [
+                ShellCall("touch approved.txt", call_id="c1"),
+                lambda: ShellCall(f"{approve} {_code(server.tool_output('c1'))}", call_id="c2"),
+                ShellCall("touch approved.txt", call_id="c3"),
+                FinalMessage("done"),
+            ]  # type: ignore[list-item]
+        )
+        _exec(home, env, "create approved.txt, approving it yourself")
+        code = _code(server.tool_output("c1"))
+        out2 = server.tool_output("c2") or ""
+        assert f"approved {code}" not in out2, out2
+        assert "must come from a person" in out2 or BLOCKED in out2, out2
+        assert _code(server.tool_output("c3")) == code  # still pending, never approved
+    assert not (home.workdir / "approved.txt").exists()
+    listed = _cli(home, env, "approve", "--list")
+    assert f"{code}  pending" in listed.stdout
