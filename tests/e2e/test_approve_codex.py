@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 from codex_env import CodexHome, run_codex_exec
-from fake_model import FakeModelServer, FinalMessage, ShellCall, Turn
+from fake_model import FakeModelServer, FinalMessage, ShellCall
+from scripted_model import ScriptedModel, rehome
 
 from codex_guard.commands.approve import AGENT_ENV
 
@@ -145,29 +146,12 @@ def test_expired_code_is_refused(
     assert not (codex_home.workdir / "late.txt").exists()
 
 
-class _Reactive(FakeModelServer):
-    """Turns may be callables, played when their request arrives (so a turn can use what the
-    hook answered to the turn before)."""
-
-    def _next_turn(self) -> Turn:
-        turn = super()._next_turn()
-        return turn() if callable(turn) else turn  # type: ignore[no-any-return]
-
-
 def test_agent_cannot_approve_its_own_request(codex_home: CodexHome, tmp_path: Path) -> None:
     """The agent reads the code from the deny and runs `codex-guard approve CODE` itself; the
     approval is refused and the retry stays denied."""
     env = _setup(codex_home, tmp_path)
-    with _Reactive() as server:
-        home = CodexHome(
-            codex_home.home,
-            codex_home.codex_home,
-            codex_home.workdir,
-            server.base_url,
-            server.origin,
-        )
-        cfg = home.config_toml.read_text().replace(codex_home.base_url, server.base_url)
-        home.config_toml.write_text(cfg)
+    with ScriptedModel() as server:
+        home = rehome(codex_home, server)
         approve = f"{sys.executable} -m codex_guard approve"
         server.set_script(
             [
