@@ -72,13 +72,15 @@ def _under(path: str, folder: str) -> bool:
 
 
 def _config_dirs() -> list[tuple[str, str]]:
-    from codex_guard.policy.layers import SYSTEM_DIR, codex_home
-
-    out = [(codex_home(), "the Codex home")]
+    # policy.layers.codex_home()/SYSTEM_DIR, without importing the rules engine on this path
+    home = os.environ.get("CODEX_HOME") or os.path.join(os.path.expanduser("~"), ".codex")
+    out = [(home, "the Codex home")]
     claude = os.environ.get("CLAUDE_CONFIG_DIR")
     if claude:
         out.append((claude, "the Claude Code config folder"))
-    out.append((os.environ.get("CODEX_GUARD_SYSTEM_DIR") or SYSTEM_DIR, "the system Codex folder"))
+    out.append(
+        (os.environ.get("CODEX_GUARD_SYSTEM_DIR") or "/etc/codex", "the system Codex folder")
+    )
     return out
 
 
