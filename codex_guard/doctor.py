@@ -9,7 +9,8 @@ gives one line and, when it fails, the fix:
 * Codex trust: ``[hooks.state."<file>:<event>:<group>:<handler>"] trusted_hash`` matches each of
   our handlers (codex-hooks.md §6.5) and the entry is not disabled;
 * the ``hooks`` feature is not switched off (``[features] hooks``/``codex_hooks = false``) and no
-  ``allow_managed_hooks_only`` requirement ignores user and project hooks;
+  ``allow_managed_hooks_only`` requirement ignores user and project hooks; for Claude Code, no
+  settings file sets ``disableAllHooks``;
 * a project with ``.codex/`` rules or hooks is trusted by Codex;
 * the rule files of every layer load and their ``match``/``not_match`` examples pass;
 * the audit log's hash chain verifies;
@@ -221,6 +222,26 @@ def check_feature() -> Check:
     except (OSError, ValueError):
         pass
     return Check("codex hooks feature", True, "hooks are enabled")
+
+
+def check_claude_enabled(cwd: str) -> Check:
+    """No Claude Code settings file in reach sets ``disableAllHooks: true``."""
+    user, _ = inst.targets("claude", False, cwd)
+    project, _ = inst.targets("claude", True, cwd)
+    local = os.path.join(os.path.dirname(project), "settings.local.json")
+    for path in (user, project, local):
+        try:
+            data = inst._load_json(path)
+        except (OSError, ValueError):
+            continue  # reported by the hooks-file check when it is ours
+        if data.get("disableAllHooks") is True:
+            return Check(
+                "claude hooks enabled",
+                False,
+                f"{path} sets disableAllHooks: true, so Claude Code runs no hooks",
+                f'remove "disableAllHooks" from {path}',
+            )
+    return Check("claude hooks enabled", True, "no settings file disables hooks")
 
 
 def check_project_trust(cwd: str) -> Check | None:
@@ -457,6 +478,8 @@ def run_checks(client: str | None = None, cwd: str | None = None) -> list[Check]
         )
     if any(f.client == "codex" for f, _ in found) or client == "codex":
         checks.append(check_feature())
+    if any(f.client == "claude" for f, _ in found) or client == "claude":
+        checks.append(check_claude_enabled(cwd))
     for f, hooks in found:
         checks.append(check_entries(f, hooks))
         if f.client == "codex":

@@ -169,9 +169,13 @@ def _approval(event: ToolCall, v: Verdict) -> tuple[str | None, dict[str, Any] |
     from codex_guard import approvals, render
 
     assert event.command is not None
-    r, used = approvals.use_or_request(
-        event.command, event.cwd, event.session_id, render.rule_text(v)
-    )
+    try:
+        r, used = approvals.use_or_request(
+            event.command, event.cwd, event.session_id, render.rule_text(v)
+        )
+    except (approvals.ApprovalError, OSError) as e:  # still a deny, just without a code
+        sys.stderr.write(f"codex-guard: no approval code: {e}\n")
+        return None, None
     if not used:
         return r.code, None
     return None, {"code": r.code, "approved_by": r.approved_by, "approved_at": r.approved_at}

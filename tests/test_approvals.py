@@ -257,6 +257,15 @@ def approvals_file_has_approval(aenv: AEnv) -> bool:
     return any(r["approved_at"] is not None for r in data["requests"].values())
 
 
+def test_unwritable_state_still_denies_without_a_code(aenv: AEnv) -> None:
+    aenv.state.parent.mkdir(parents=True, exist_ok=True)
+    aenv.state.write_text("a file where the state folder should be")
+    done = aenv.run(pre_tool("touch a.txt", "/tmp"))
+    reason = _reason(_out(done))
+    assert "needs a person's approval" in reason and "codex-guard approve" not in reason
+    assert b"no approval code" in done.stderr
+
+
 def test_approve_usage(aenv: AEnv) -> None:
     assert aenv.cli("approve").returncode == 2
     assert aenv.cli("approve", "NOPE99").returncode == 1

@@ -175,3 +175,14 @@ def test_claude_install_then_doctor(tmp_path: Path) -> None:
     settings.write_text(json.dumps(data))
     _fails(e.doctor("--client", "claude"), "claude user hooks", "PreToolUse")
     assert os.path.exists(settings)
+
+
+def test_claude_disable_all_hooks(tmp_path: Path) -> None:
+    e = DEnv(tmp_path)
+    e.home.mkdir(parents=True)
+    e.work.mkdir()
+    assert e.cli("install", "--client", "claude").returncode == 0
+    local = e.work / ".claude" / "settings.local.json"
+    local.parent.mkdir()
+    local.write_text('{"disableAllHooks": true}')
+    _fails(e.doctor("--client", "claude"), "claude hooks enabled", "disableAllHooks")
