@@ -6,16 +6,21 @@
 * a callable turn: played when its request arrives, so it can use what Codex sent back for the
   turn before (e.g. an approval code in a deny).
 
-:func:`rehome` points an existing :class:`codex_env.CodexHome` at such a server.
+:func:`rehome` points an existing :class:`codex_env.CodexHome` at such a server, and
+:func:`guard` runs ``codex-guard`` as the person does, in that home.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass, replace
 from typing import Any
 
 from codex_env import CodexHome
 from fake_model import FakeModelServer, RecordedRequest, Turn, _output_text, _sse
+
+from codex_guard.commands.approve import AGENT_ENV
 
 
 @dataclass(frozen=True)
@@ -72,3 +77,18 @@ def rehome(home: CodexHome, server: FakeModelServer) -> CodexHome:
     cfg = home.config_toml.read_text().replace(home.base_url, server.base_url)
     home.config_toml.write_text(cfg)
     return replace(home, base_url=server.base_url, proxy_url=server.origin)
+
+
+def guard(home: CodexHome, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``codex-guard ARGS`` as the person runs it in their own terminal: ``home``'s environment
+    plus ``env``, no agent variables, cwd = the workdir."""
+    person = {k: v for k, v in home.env(env).items() if k not in AGENT_ENV}
+    return subprocess.run(
+        [sys.executable, "-m", "codex_guard", *args],
+        env=person,
+        cwd=home.workdir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

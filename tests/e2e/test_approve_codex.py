@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,9 +19,7 @@ from pathlib import Path
 import pytest
 from codex_env import CodexHome, run_codex_exec
 from fake_model import FakeModelServer, FinalMessage, ShellCall
-from scripted_model import ScriptedModel, rehome
-
-from codex_guard.commands.approve import AGENT_ENV
+from scripted_model import ScriptedModel, guard, rehome
 
 pytestmark = pytest.mark.e2e
 
@@ -45,23 +42,9 @@ def _setup(home: CodexHome, tmp_path: Path, ttl: int | None = None) -> dict[str,
     rules = home.codex_home / "rules"
     rules.mkdir()
     (rules / "user.rules").write_text(RULE)
-    done = _cli(home, env, "install")
+    done = guard(home, env, "install")
     assert done.returncode == 0, done.stderr
     return env
-
-
-def _cli(home: CodexHome, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """``codex-guard ARGS`` as the person runs it in their own terminal."""
-    person = {k: v for k, v in home.env(env).items() if k not in AGENT_ENV}
-    return subprocess.run(
-        [sys.executable, "-m", "codex_guard", *args],
-        env=person,
-        cwd=home.workdir,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def _exec(home: CodexHome, env: dict[str, str], prompt: str, resume: bool = False) -> None:
@@ -94,9 +77,9 @@ def test_prompt_rule_denied_with_code_then_approved_retry_runs_once(
     code = _code(out1)
     assert "creating files needs a person" in (out1 or "") and not target.exists()
 
-    listed = _cli(codex_home, env, "approve", "--list")
+    listed = guard(codex_home, env, "approve", "--list")
     assert code in listed.stdout and "touch approved.txt" in listed.stdout
-    done = _cli(codex_home, env, "approve", code)
+    done = guard(codex_home, env, "approve", code)
     assert done.returncode == 0, done.stderr
 
     # Next turn of the same session: a different command first (the code does not cover it),
@@ -126,7 +109,7 @@ def test_prompt_rule_denied_with_code_then_approved_retry_runs_once(
     ran = [e for e in ran if e["event"] == "PreToolUse"]
     assert len(ran) == 1 and ran[0]["command"] == [["touch", "approved.txt"]]
     assert ran[0]["approval"] == {**ran[0]["approval"], "code": code, "approved_by": "the-person"}
-    verify = _cli(codex_home, env, "audit", "verify", str(tmp_path / "audit.jsonl"))
+    verify = guard(codex_home, env, "audit", "verify", str(tmp_path / "audit.jsonl"))
     assert verify.returncode == 0, verify.stdout
 
 
@@ -138,7 +121,7 @@ def test_expired_code_is_refused(
     _exec(codex_home, env, "create late.txt")
     code = _code(fake_model.tool_output("c1"))
     time.sleep(2.5)
-    done = _cli(codex_home, env, "approve", code)
+    done = guard(codex_home, env, "approve", code)
     assert done.returncode == 1 and "expired" in done.stderr
     fake_model.set_script([ShellCall("touch late.txt", call_id="c2"), FinalMessage("done")])
     _exec(codex_home, env, "retry", resume=True)
@@ -168,5 +151,5 @@ def test_agent_cannot_approve_its_own_request(codex_home: CodexHome, tmp_path: P
         assert "must come from a person" in out2 or BLOCKED in out2, out2
         assert _code(server.tool_output("c3")) == code  # still pending, never approved
     assert not (home.workdir / "approved.txt").exists()
-    listed = _cli(home, env, "approve", "--list")
+    listed = guard(home, env, "approve", "--list")
     assert f"{code}  pending" in listed.stdout

@@ -5,29 +5,16 @@ doctor passes and the same command is denied again."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from codex_env import CodexHome, run_codex_exec
 from fake_model import FakeModelServer, FinalMessage, ShellCall
+from scripted_model import guard
 
 pytestmark = pytest.mark.e2e
 
 RULE = 'prefix_rule(pattern=["touch"], decision="forbidden", justification="no touching")\n'
-
-
-def _cli(home: CodexHome, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "codex_guard", *args],
-        env=home.env(env),
-        cwd=home.workdir,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def _touch(home: CodexHome, server: FakeModelServer, env: dict[str, str], name: str) -> bool:
@@ -45,8 +32,8 @@ def test_stale_trust_seen_by_doctor_is_a_hook_codex_really_skips(
     rules = codex_home.codex_home / "rules"
     rules.mkdir()
     (rules / "user.rules").write_text(RULE)
-    assert _cli(codex_home, env, "install").returncode == 0
-    ok = _cli(codex_home, env, "doctor")
+    assert guard(codex_home, env, "install").returncode == 0
+    ok = guard(codex_home, env, "doctor")
     assert ok.returncode == 0, ok.stdout
     assert not _touch(codex_home, fake_model, env, "a.txt")  # enforced
 
@@ -59,10 +46,10 @@ def test_stale_trust_seen_by_doctor_is_a_hook_codex_really_skips(
         text,
     )
     cfg.write_text(text)
-    bad = _cli(codex_home, env, "doctor")
+    bad = guard(codex_home, env, "doctor")
     assert bad.returncode == 1 and "stale trust hash" in bad.stdout, bad.stdout
     assert _touch(codex_home, fake_model, env, "b.txt")  # Codex silently skipped the hook
 
-    assert _cli(codex_home, env, "install").returncode == 0
-    assert _cli(codex_home, env, "doctor").returncode == 0
+    assert guard(codex_home, env, "install").returncode == 0
+    assert guard(codex_home, env, "doctor").returncode == 0
     assert not _touch(codex_home, fake_model, env, "c.txt")

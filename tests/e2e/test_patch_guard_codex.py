@@ -9,14 +9,12 @@ stays as it was, while an ordinary patch in the same session is applied.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from codex_env import CodexHome, run_codex_exec
 from fake_model import FinalMessage
-from scripted_model import PatchCall, ScriptedModel
+from scripted_model import PatchCall, ScriptedModel, guard, rehome
 
 pytestmark = pytest.mark.e2e
 
@@ -25,29 +23,14 @@ def test_apply_patch_on_hooks_json_is_denied_and_ordinary_patch_applies(
     codex_home: CodexHome, tmp_path: Path
 ) -> None:
     env = {"CODEX_GUARD_AUDIT_LOG": str(tmp_path / "audit.jsonl")}
-    done = subprocess.run(
-        [sys.executable, "-m", "codex_guard", "install"],
-        env=codex_home.env(env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = guard(codex_home, env, "install")
     assert done.returncode == 0, done.stderr
     hooks = codex_home.hooks_json
     before = hooks.read_text()
     evil = f"*** Begin Patch\n*** Delete File: {hooks}\n*** End Patch\n"
     fine = "*** Begin Patch\n*** Add File: notes.txt\n+hello\n*** End Patch\n"
     with ScriptedModel() as server:
-        cfg = codex_home.config_toml.read_text().replace(codex_home.base_url, server.base_url)
-        codex_home.config_toml.write_text(cfg)
-        home = CodexHome(
-            codex_home.home,
-            codex_home.codex_home,
-            codex_home.workdir,
-            server.base_url,
-            server.origin,
-        )
+        home = rehome(codex_home, server)
         server.set_script(
             [PatchCall(evil, "p1"), PatchCall(fine, "p2"), FinalMessage("done")]  # type: ignore[list-item]
         )

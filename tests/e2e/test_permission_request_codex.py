@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 from codex_env import CodexHome, codex_bin, trust_project_toml
 from fake_model import FakeModelServer, FinalMessage, ShellCall
+from scripted_model import guard
 
 pytestmark = pytest.mark.e2e
 
@@ -65,6 +65,15 @@ class Tui:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
 
 
+def run_tui(home: CodexHome, env: dict[str, str], name: str, target: Path) -> str:
+    """Run one TUI session until ``target`` exists or Codex asks; returns the last screen."""
+    tui = Tui(home, env, name)
+    try:
+        return tui.wait(target, 60)
+    finally:
+        tui.close()
+
+
 @pytest.fixture
 def tui_home(
     codex_home: CodexHome, fake_model: FakeModelServer, tmp_path: Path
@@ -80,14 +89,7 @@ def tui_home(
         "CODEX_GUARD_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
         "CODEX_GUARD_STATE_DIR": str(tmp_path / "state"),
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "codex_guard", "install"],
-        env=codex_home.env(env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = guard(codex_home, env, "install")
     assert done.returncode == 0, done.stderr
     fake_model.set_script(
         [
@@ -114,11 +116,7 @@ def test_user_guard_allow_rule_approves_without_a_dialog(
     guard.mkdir()
     (guard / "user.rules").write_text('prefix_rule(pattern=["touch"], decision="allow")\n')
     target = home.workdir / "escalated.txt"
-    tui = Tui(home, env, f"cg-pr-allow-{tmp_path.name}")
-    try:
-        screen = tui.wait(target, 60)
-    finally:
-        tui.close()
+    screen = run_tui(home, env, f"cg-pr-allow-{tmp_path.name}", target)
     assert target.exists(), screen
     assert "Would you like to run" not in screen
     assert ("PermissionRequest", "allow") in _events(tmp_path)
@@ -129,10 +127,6 @@ def test_without_a_rule_codex_asks_the_person(
 ) -> None:
     home, env = tui_home
     target = home.workdir / "escalated.txt"
-    tui = Tui(home, env, f"cg-pr-ask-{tmp_path.name}")
-    try:
-        screen = tui.wait(target, 60)
-    finally:
-        tui.close()
+    screen = run_tui(home, env, f"cg-pr-ask-{tmp_path.name}", target)
     assert "Would you like to run" in screen and not target.exists(), screen
     assert any(ev == "PermissionRequest" for ev, _ in _events(tmp_path))
