@@ -232,8 +232,8 @@ def use_or_request(
     return result
 
 
-def approve(code: str, user: str) -> Request:
-    """Grant one execution of the request ``code``; it can be used until ``ttl`` from now.
+def _approvable(code: str, kept: dict[str, Request], now: float) -> Request:
+    """The request ``code`` names, if it can still be approved.
 
     Raises:
         ApprovalError: the code is malformed, unknown, expired or already approved.
@@ -243,18 +243,39 @@ def approve(code: str, user: str) -> Request:
         raise ApprovalError(
             f"{code!r} is not an approval code ({CODE_LENGTH} letters/digits, e.g. K7QXM3)"
         )
+    r = kept.get(norm)
+    if r is None:
+        raise ApprovalError(f"unknown approval code {norm} (already used, or never issued)")
+    if r.expires <= now:
+        raise ApprovalError(
+            f"approval code {norm} has expired; have the agent retry the command to get a new code"
+        )
+    if r.approved:
+        raise ApprovalError(f"approval code {norm} is already approved and not yet used")
+    return r
+
+
+def lookup(code: str) -> Request:
+    """The pending request ``code`` names, without changing anything (to show it to the person
+    before they approve; the lock is not held afterwards).
+
+    Raises:
+        ApprovalError: as :func:`approve`.
+    """
+    with _locked() as path:
+        kept = _read(path)
+    return _approvable(code, kept, time.time())
+
+
+def approve(code: str, user: str) -> Request:
+    """Grant one execution of the request ``code``; it can be used until ``ttl`` from now.
+
+    Raises:
+        ApprovalError: the code is malformed, unknown, expired or already approved.
+    """
 
     def step(kept: dict[str, Request], now: float) -> Request:
-        r = kept.get(norm)
-        if r is None:
-            raise ApprovalError(f"unknown approval code {norm} (already used, or never issued)")
-        if r.expires <= now:
-            raise ApprovalError(
-                f"approval code {norm} has expired; have the agent retry the command to get a "
-                "new code"
-            )
-        if r.approved:
-            raise ApprovalError(f"approval code {norm} is already approved and not yet used")
+        r = _approvable(code, kept, now)
         r.approved_at = now
         r.approved_by = user
         r.expires = now + r.ttl

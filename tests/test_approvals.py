@@ -266,6 +266,47 @@ def test_unwritable_state_still_denies_without_a_code(aenv: AEnv) -> None:
     assert b"no approval code" in done.stderr
 
 
+def _approve_on_terminal(aenv: AEnv, code: str, answer: bytes) -> str:
+    """Run ``approve CODE`` with a pseudo-terminal as stdin/stdout, answering ``answer``."""
+    import pty
+
+    main, sub = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "codex_guard", "approve", code],
+        stdin=sub,
+        stdout=sub,
+        stderr=sub,
+        env=aenv.env(),
+    )
+    os.close(sub)
+    out = b""
+    try:
+        while b"[y/N]" not in out:
+            out += os.read(main, 4096)
+        os.write(main, answer)
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        proc.wait(timeout=60)
+        os.close(main)
+    return out.decode(errors="replace")
+
+
+def test_terminal_shows_the_request_and_asks(aenv: AEnv) -> None:
+    code = _code(_reason(_out(aenv.run(pre_tool("touch shown.txt", "/tmp")))))
+    said_no = _approve_on_terminal(aenv, code, b"n\n")
+    assert "touch shown.txt" in said_no and "ask before touch" in said_no
+    assert "not approved" in said_no and not approvals_file_has_approval(aenv)
+    said_yes = _approve_on_terminal(aenv, code, b"y\n")
+    assert f"approved {code} once" in said_yes and approvals_file_has_approval(aenv)
+
+
 def test_approve_usage(aenv: AEnv) -> None:
     assert aenv.cli("approve").returncode == 2
     assert aenv.cli("approve", "NOPE99").returncode == 1

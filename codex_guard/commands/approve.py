@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from codex_guard.approvals import Request
 
-USAGE = "usage: codex-guard approve CODE | codex-guard approve --list\n"
+USAGE = "usage: codex-guard approve [--yes] CODE | codex-guard approve --list\n"
 AGENT_ENV = ("CODEX_TOOL_CALL_ID", "CODEX_THREAD_ID", "CLAUDECODE")
 
 
@@ -85,9 +85,28 @@ def _audit_approval(r: Request) -> None:
         sys.stderr.write(f"codex-guard: audit log not written: {e}\n")
 
 
+def _confirm(code: str) -> bool:
+    """Show the request and ask the person at the terminal (no lock is held while asking, so
+    hooks never wait on a person)."""
+    from codex_guard import approvals
+
+    r = approvals.lookup(code)
+    print(f"{r.code} asks to run, once:")
+    print(f"    command: {r.command}")
+    print(f"    cwd:     {r.cwd}")
+    print(f"    session: {r.session_id}")
+    print(f"    rule:    {r.rule}")
+    try:
+        answer = input("approve? [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
 def run(argv: list[str]) -> int:
-    """Approve one code (exit 0), list requests (exit 0); 1 when the code is refused, 2 on
-    usage errors."""
+    """Approve one code (exit 0), list requests (exit 0); 1 when the code is refused or the
+    person says no, 2 on usage errors. On a terminal the request is shown and confirmed first
+    (``--yes`` skips the question)."""
     if argv in (["--list"], ["-l"], ["list"]):
         from codex_guard.approvals import ApprovalError
 
@@ -96,6 +115,8 @@ def run(argv: list[str]) -> int:
         except (ApprovalError, OSError) as e:
             sys.stderr.write(f"codex-guard approve: {e}\n")
             return 1
+    yes = "--yes" in argv or "-y" in argv
+    argv = [a for a in argv if a not in ("--yes", "-y")]
     if len(argv) != 1 or argv[0].startswith("-"):
         sys.stderr.write(USAGE)
         return 2
@@ -109,6 +130,9 @@ def run(argv: list[str]) -> int:
     from codex_guard import approvals
 
     try:
+        if not yes and sys.stdin.isatty() and sys.stdout.isatty() and not _confirm(argv[0]):
+            print("not approved")
+            return 1
         r = approvals.approve(argv[0], approvals.approver())
     except (approvals.ApprovalError, OSError) as e:
         sys.stderr.write(f"codex-guard approve: {e}\n")
