@@ -16,6 +16,8 @@ SUBCOMMANDS = {
     "audit": "codex_guard.commands.audit",
     "explain": "codex_guard.commands.explain",
     "split": "codex_guard.commands.split",
+    "approve": "codex_guard.commands.approve",
+    "doctor": "codex_guard.commands.doctor",
 }
 
 HELP = """usage: codex-guard <command> [options]
@@ -30,6 +32,8 @@ commands:
   audit verify [FILE…]             verify the audit log's hash chain
   install [--project] [--client codex|claude] / uninstall
                                    register / remove the hooks
+  approve CODE | approve --list    grant one run of a command held for approval (Codex) / list
+  doctor [--client codex|claude]   prove the hooks are installed, trusted and enforcing
 """
 
 

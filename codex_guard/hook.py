@@ -135,13 +135,22 @@ def handle(event: Event, extra_rules: list[str] | None = None) -> dict[str, Any]
 
     if isinstance(event, ToolCall) and event.name in ("PreToolUse", "PermissionRequest"):
         if event.tool_name not in SHELL_TOOLS:
-            return None
+            from codex_guard.patch_guard import judge_edit
+
+            pv = judge_edit(event.tool_name, event.raw.get("tool_input"), event.cwd)
+            if pv is None:
+                return None
+            _audit(event, pv)
+            return render.render_tool(pv, event.client, event.name)
         if event.command is None:
             v = Verdict(decision=FORBIDDEN, error="shell tool call without a command string")
         else:
             v = judge_command(event.command, event.cwd, extra_rules)
-        _audit(event, v)
-        return render.render_tool(v, event.client, event.name)
+        code, approval = _approval(event, v)
+        _audit(event, v, approval)
+        if approval is not None:
+            return None  # approved once by a person: runs (no output = allow on Codex)
+        return render.render_tool(v, event.client, event.name, code)
     if isinstance(event, PromptSubmit):
         v = judge_prompt(event.prompt)
         _audit(event, v)
@@ -149,11 +158,38 @@ def handle(event: Event, extra_rules: list[str] | None = None) -> dict[str, Any]
     return None
 
 
-def _audit(event: Event, v: Verdict) -> None:
+def _approval(event: ToolCall, v: Verdict) -> tuple[str | None, dict[str, Any] | None]:
+    """A Codex PreToolUse ``prompt``: ``(None, approval)`` when a person's one-time approval was
+    consumed, else ``(code, None)`` with the code to ask for. Other cases: ``(None, None)``."""
+    from codex_guard.events import CODEX
+    from codex_guard.verdict import PROMPT
+
+    if v.decision != PROMPT or v.error or event.client != CODEX or event.name != "PreToolUse":
+        return None, None
+    from codex_guard import approvals, render
+
+    assert event.command is not None
+    try:
+        r, used = approvals.use_or_request(
+            event.command, event.cwd, event.session_id, render.rule_text(v)
+        )
+    except (approvals.ApprovalError, OSError) as e:  # still a deny, just without a code
+        sys.stderr.write(f"codex-guard: no approval code: {e}\n")
+        return None, None
+    if not used:
+        return r.code, None
+    return None, {"code": r.code, "approved_by": r.approved_by, "approved_at": r.approved_at}
+
+
+def _audit(event: Event, v: Verdict, approval: dict[str, Any] | None = None) -> None:
     from codex_guard.audit.log import append
 
     try:
-        append(audit_entry(event, v))
+        entry = audit_entry(event, v)
+        if approval is not None:  # the person's one-time approval turned the prompt into allow
+            entry["effective_decision"] = "allow"
+            entry["approval"] = approval
+        append(entry)
     except Exception as e:  # the decision still stands; say why the log missed it
         sys.stderr.write(f"codex-guard: audit log not written: {e}\n")
 
@@ -166,7 +202,9 @@ def fail_closed(event: Event | None, err: BaseException) -> dict[str, Any] | Non
     if event.name == "UserPromptSubmit":
         return {"decision": "block", "reason": msg}
     if event.name in ("PreToolUse", "PermissionRequest") and isinstance(event, ToolCall):
-        if event.tool_name not in SHELL_TOOLS:
+        from codex_guard.patch_guard import PATCH_TOOLS
+
+        if event.tool_name not in SHELL_TOOLS + PATCH_TOOLS:
             return None
         if event.name == "PermissionRequest":
             return {

@@ -9,8 +9,9 @@ the keys the client's schema allows, or nothing at all.
 * PreToolUse, Claude Code: forbidden → deny, prompt → ask, an explicit allow rule → allow,
   no match → no output.
 * UserPromptSubmit (both): ``{"decision":"block","reason":…}`` or no output.
-* PermissionRequest (both): forbidden → ``decision.behavior: deny``; otherwise no output, so
-  the person is asked as usual.
+* PermissionRequest (both): forbidden → ``decision.behavior: deny``; every command allowed by
+  an explicit user or system ``allow`` rule → ``allow``; otherwise no output, so the person is
+  asked as usual.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
 
 
-def _rule_text(v: Verdict) -> str:
+def rule_text(v: Verdict) -> str:
+    """The deciding rule as text: pattern, layer, file:line and justification."""
     m = v.deciding_match()
     if m is None:
         return "; ".join(v.reasons) or "policy decision"
@@ -34,18 +36,26 @@ def _rule_text(v: Verdict) -> str:
     return f"rule `{pattern}` ({m.layer} {m.where()}): {why}"
 
 
-def tool_reason(v: Verdict, client: str) -> str:
-    """The human/model-readable reason for a PreToolUse decision."""
+def tool_reason(v: Verdict, client: str, approval_code: str | None = None) -> str:
+    """The human/model-readable reason for a PreToolUse decision; on Codex a ``prompt`` names
+    the one-time ``approval_code`` the person can grant (approvals.py)."""
     if v.error:
         return _clip(f"codex-guard: {v.error}")
     if v.decision == FORBIDDEN:
-        return _clip(f"codex-guard: forbidden by {_rule_text(v)}")
-    extra = [r for r in v.reasons if r not in _rule_text(v)]
-    base = _rule_text(v)
+        return _clip(f"codex-guard: forbidden by {rule_text(v)}")
+    extra = [r for r in v.reasons if r not in rule_text(v)]
+    base = rule_text(v)
     if extra and v.deciding_match() is not None:
         base += "; " + "; ".join(extra)
     if client == CLAUDE:
         return _clip(f"codex-guard: needs approval: {base}")
+    if approval_code:
+        return _clip(
+            f"codex-guard: this command needs a person's approval ({base}). Approval code "
+            f"{approval_code}. Do not work around it: stop and ask the user to run "
+            f"`codex-guard approve {approval_code}` in their own terminal; after that, retry "
+            "exactly the same command once, in the same directory (the approval expires)."
+        )
     return _clip(
         f"codex-guard: this command needs a person's approval ({base}). "
         "Do not retry it or work around it: stop and ask the user to run it themselves "
@@ -57,11 +67,31 @@ def _obj(event: str, **fields: object) -> dict[str, object]:
     return {"hookSpecificOutput": {"hookEventName": event, **fields}}
 
 
-def render_tool(v: Verdict, client: str, event: str = "PreToolUse") -> dict[str, object] | None:
-    """The output object for a tool event, or None for no output."""
+def explicitly_allowed(v: Verdict, layers: tuple[str, ...] | None = None) -> bool:
+    """True when every judged command is allowed by at least one ``allow`` rule (of ``layers``
+    when given) and nothing raised the decision: one allowed command must not carry an unmatched
+    one (``git status && curl …``) through."""
+    if v.decision != ALLOW or v.error or v.reasons or not v.commands:
+        return False
+    covered = {
+        m.command for m in v.matches if m.decision == ALLOW and (not layers or m.layer in layers)
+    }
+    return all(tuple(c) in covered for c in v.commands)
+
+
+def render_tool(
+    v: Verdict, client: str, event: str = "PreToolUse", approval_code: str | None = None
+) -> dict[str, object] | None:
+    """The output object for a tool event, or None for no output.
+
+    PermissionRequest: forbidden → deny; every command allowed by a user or system ``allow``
+    rule → allow (the person is not asked); otherwise no output (the person is asked).
+    """
     if event == "PermissionRequest":
         if v.decision == FORBIDDEN or v.error:
             return _obj(event, decision={"behavior": "deny", "message": tool_reason(v, client)})
+        if explicitly_allowed(v, ("user", "system")):
+            return _obj(event, decision={"behavior": "allow"})
         return None
     if v.decision == FORBIDDEN or v.error:
         return _obj(
@@ -73,9 +103,11 @@ def render_tool(v: Verdict, client: str, event: str = "PreToolUse") -> dict[str,
                 event, permissionDecision="ask", permissionDecisionReason=tool_reason(v, client)
             )
         return _obj(
-            event, permissionDecision="deny", permissionDecisionReason=tool_reason(v, client)
+            event,
+            permissionDecision="deny",
+            permissionDecisionReason=tool_reason(v, client, approval_code),
         )
-    if v.decision == ALLOW and client == CLAUDE:
+    if client == CLAUDE and explicitly_allowed(v):
         return _obj(
             event,
             permissionDecision="allow",

@@ -24,10 +24,15 @@ def test_install_writes_hooks_and_matching_trust(home: Path) -> None:
     install(command="/opt/cg/bin/codex-guard")
     hooks = json.loads((home / "hooks.json").read_text())["hooks"]
     pre = hooks["PreToolUse"][0]
-    assert pre["matcher"] == "Bash" and is_ours(pre["hooks"][0])
+    assert pre["matcher"] == "Bash|apply_patch" and is_ours(pre["hooks"][0])
     cfg = tomllib.loads((home / "config.toml").read_text())["hooks"]["state"]
     key = f"{home / 'hooks.json'}:pre_tool_use:0:0"
-    assert cfg[key]["trusted_hash"] == trusted_hash("pre_tool_use", "Bash", pre["hooks"][0])
+    assert cfg[key]["trusted_hash"] == trusted_hash("pre_tool_use", pre["matcher"], pre["hooks"][0])
+    perm = hooks["PermissionRequest"][0]
+    pkey = f"{home / 'hooks.json'}:permission_request:0:0"
+    assert cfg[pkey]["trusted_hash"] == trusted_hash(
+        "permission_request", perm["matcher"], perm["hooks"][0]
+    )
     ups = f"{home / 'hooks.json'}:user_prompt_submit:0:0"
     assert cfg[ups]["trusted_hash"].startswith("sha256:")
 
@@ -126,3 +131,43 @@ def test_broken_hooks_json_is_refused(home: Path) -> None:
     (home / "hooks.json").write_text("[1]")
     with pytest.raises(ValueError):
         install(command="/opt/codex-guard/bin/codex-guard")
+
+
+def test_claude_install_registers_edit_tools_and_permission_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "cfg"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    install(client="claude", command="/opt/cg/bin/codex-guard")
+    hooks = json.loads((tmp_path / "cfg" / "settings.json").read_text())["hooks"]
+    assert set(hooks) == {"PreToolUse", "PermissionRequest", "UserPromptSubmit"}
+    for event in ("PreToolUse", "PermissionRequest"):
+        tools = hooks[event][0]["matcher"].split("|")
+        assert {"Bash", "Edit", "Write", "MultiEdit"} <= set(tools)
+    assert not (tmp_path / ".claude").exists()  # CLAUDE_CONFIG_DIR wins over ~/.claude
+
+
+def test_claude_project_install_keeps_existing_hooks_and_permissions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "sub").mkdir()
+    settings = repo / ".claude" / "settings.json"
+    settings.parent.mkdir()
+    theirs = {"type": "command", "command": "/usr/bin/their-linter"}
+    settings.write_text(
+        json.dumps(
+            {
+                "permissions": {"allow": ["Bash(npm test)"]},
+                "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [theirs]}]},
+            }
+        )
+    )
+    install(client="claude", project=True, cwd=str(repo / "sub"), command="/opt/cg/codex-guard")
+    data = json.loads(settings.read_text())
+    assert data["permissions"] == {"allow": ["Bash(npm test)"]}
+    assert data["hooks"]["PreToolUse"][0]["hooks"] == [theirs]
+    assert is_ours(data["hooks"]["PreToolUse"][1]["hooks"][0])
+    assert not (tmp_path / "home" / ".codex" / "config.toml").exists()  # no Codex trust for Claude
