@@ -1,0 +1,285 @@
+"""Verify an audit log series and name every tampered entry.
+
+Each line's stored ``chain_hash`` is recomputed from the entry and the stored hash of the line
+before it (the series start for the first line: ``SHA-256("CODEX_AUDIT_GENESIS")`` or the anchor
+left by pruning). Checking always continues from the *stored* hash, so one break does not hide the
+next. A line whose hash does not follow is classified by looking for the stored hash it does follow
+(within :data:`WINDOW` lines either side) and by its ``seq``:
+
+* **modified**: it follows no other line and its ``seq`` is the next one: its content changed;
+* **deleted**: it follows no line present and ``seq`` jumps: the entries in between are gone;
+* **inserted**: a later line follows a line *before* it, so the lines in between are not part of
+  the chain (a forged line with a correctly recomputed hash of its own is caught this way);
+* **reordered**: it follows a line that comes *after* it (two swapped lines are both named);
+* **truncated**: the ``.head`` checkpoint names a later entry than the last one present, or the
+  checkpointed entry does not carry the checkpointed hash;
+* **unterminated**: the last line has no newline (a writer died mid-write; the next append cuts
+  it off) and **invalid**: a line that is not a JSON object.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from codex_guard.audit import files
+from codex_guard.audit.chain import GENESIS, entry_hash
+
+WINDOW = 256
+_BASE = -1
+
+
+@dataclass
+class Record:
+    """One line of the series: where it is, what it claims, and the entry itself."""
+
+    file: str
+    line: int
+    entry: dict[str, Any]
+    seq: int | None
+    event_id: str
+    stored: str
+    ehash: str
+
+
+@dataclass
+class Problem:
+    """One finding of :func:`verify_series`: ``kind`` is one of modified, deleted, inserted,
+    reordered, truncated, unterminated, invalid; ``line`` is 1-based in ``file`` (0 = after the
+    last line)."""
+
+    file: str
+    line: int
+    event_id: str
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        base = os.path.basename(self.file)
+        where = f"{base} line {self.line}" if self.line else f"{base} end"
+        eid = f" (event_id {self.event_id})" if self.event_id else ""
+        return f"{where}{eid}: {self.kind}: {self.detail}"
+
+
+@dataclass
+class Report:
+    """The outcome: every readable entry in order, the problems, and which entries are valid
+    (authentic and in their place)."""
+
+    files: list[str]
+    records: list[Record] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    invalid: set[int] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+    def valid(self, index: int) -> bool:
+        """Whether record ``index`` is authentic and in its place in the chain."""
+        return index not in self.invalid
+
+
+def _link(prev: str, ehash: str) -> str:
+    import hashlib
+
+    return hashlib.sha256((prev + ehash).encode("ascii")).hexdigest()
+
+
+def _read(path: str, report: Report) -> None:
+    import orjson
+
+    with open(path, "rb") as fh:
+        data = fh.read()
+    lines = data.split(b"\n")
+    tail = lines.pop()
+    for n, raw in enumerate(lines, 1):
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            obj = None
+        if not isinstance(obj, dict) or not isinstance(obj.get("chain_hash"), str):
+            report.problems.append(Problem(path, n, "", "invalid", "not an audit entry (JSON)"))
+            continue
+        seq = obj.get("seq")
+        eid = obj.get("event_id")
+        report.records.append(
+            Record(
+                path,
+                n,
+                obj,
+                seq if isinstance(seq, int) and not isinstance(seq, bool) else None,
+                eid if isinstance(eid, str) else "?",
+                obj["chain_hash"],
+                entry_hash(obj),
+            )
+        )
+    if tail:
+        report.problems.append(
+            Problem(
+                path,
+                len(lines) + 1,
+                "",
+                "unterminated",
+                f"last line has no newline ({len(tail)} bytes; an interrupted write, "
+                "cut off by the next append)",
+            )
+        )
+
+
+def _find_predecessor(recs: list[Record], i: int, start: str) -> int | None:
+    """The index whose stored hash record ``i`` follows (``_BASE`` for the series start)."""
+    r = recs[i]
+    if i > 0 and _link(start, r.ehash) == r.stored:
+        return _BASE
+    for j in range(max(0, i - WINDOW), min(len(recs), i + WINDOW + 1)):
+        if j not in (i, i - 1) and _link(recs[j].stored, r.ehash) == r.stored:
+            return j
+    return None
+
+
+def _classify(report: Report, start: tuple[int, str]) -> None:
+    recs = report.records
+    labels: dict[int, tuple[str, str]] = {}
+    weak = ("modified", "deleted")  # guesses a later, better explanation replaces
+    prev_seq: int | None = start[0]
+    prev_h = start[1]
+    for i, r in enumerate(recs):
+        if _link(prev_h, r.ehash) != r.stored:
+            j = _find_predecessor(recs, i, start[1])
+            if j is not None and j > i:
+                after = recs[j]
+                labels[i] = (
+                    "reordered",
+                    f"it was written right after line {after.line} (event_id {after.event_id})",
+                )
+            elif j is not None:
+                between = range(j + 1, i)
+                if between and all(labels.get(k, ("",))[0] == "reordered" for k in between):
+                    labels[i] = ("reordered", "its neighbour was moved out of place")
+                for k in between:
+                    if k not in labels or labels[k][0] in weak:
+                        first = "the start of the log" if j == _BASE else f"line {recs[j].line}"
+                        labels[k] = (
+                            "inserted",
+                            f"not part of the chain: line {r.line} follows {first} directly",
+                        )
+            elif r.seq is not None and prev_seq is not None and r.seq > prev_seq + 1:
+                gap = r.seq - prev_seq - 1
+                span = f"seq {prev_seq + 1}" + (f"..{r.seq - 1}" if gap > 1 else "")
+                labels[i] = (
+                    "deleted",
+                    f"{gap} entr{'y' if gap == 1 else 'ies'} ({span}) missing before this line",
+                )
+            elif r.seq is not None and prev_seq is not None and r.seq == prev_seq + 1:
+                labels[i] = ("modified", "its content does not match its chain hash")
+            else:
+                labels[i] = (
+                    "modified",
+                    "its chain hash does not follow from it and the line before "
+                    "(the entry was changed, or entries before it deleted or reordered)",
+                )
+        prev_h = r.stored
+        prev_seq = r.seq
+    for i in sorted(labels):
+        kind, detail = labels[i]
+        r = recs[i]
+        report.problems.append(Problem(r.file, r.line, r.event_id, kind, detail))
+        report.invalid.add(i)
+
+
+def _entries(n: int) -> str:
+    return f"{n} entr{'y' if n == 1 else 'ies'}"
+
+
+def _check_head(report: Report, live: str) -> None:
+    head = files.read_sidecar(live + ".head")
+    if head is None:
+        if report.records and os.path.exists(live):
+            report.notes.append(
+                f"no checkpoint {os.path.basename(live)}.head: a truncated tail cannot be detected"
+            )
+        return
+    recs = report.records
+    last_seq = max((r.seq for r in recs if r.seq is not None), default=0)
+    eid = str(head.get("event_id") or "")
+    if head["seq"] > last_seq:
+        missing = head["seq"] - last_seq
+        where = f"after line {recs[-1].line}" if recs else "(no entries left)"
+        report.problems.append(
+            Problem(
+                recs[-1].file if recs else live,
+                0,
+                eid,
+                "truncated",
+                f"{_entries(missing)} (seq {last_seq + 1}..{head['seq']}) missing at the end, "
+                f"{where}; the checkpoint names the last one",
+            )
+        )
+        return
+    for r in recs:
+        if r.seq == head["seq"] and r.stored != head["chain_hash"]:
+            report.problems.append(
+                Problem(
+                    r.file,
+                    r.line,
+                    r.event_id,
+                    "truncated",
+                    "the checkpointed last entry was replaced (tail rewritten)",
+                )
+            )
+
+
+def verify_series(paths: list[str], *, live: str | None = None) -> Report:
+    """Verify files that form one chain, oldest first.
+
+    Args:
+        paths: the files, oldest first (see :func:`files.series`).
+        live: the live file whose ``.anchor`` / ``.head`` sidecars apply (default: the last path
+            when it has no rotation number); None-equivalent when verifying loose copies.
+
+    Returns:
+        The :class:`Report`.
+
+    Raises:
+        OSError: a file cannot be read.
+    """
+    import fcntl
+
+    report = Report(list(paths))
+    if live is None and paths and files.rotation_number(paths[-1]) is None:
+        live = paths[-1]
+    start = files.series_start(live) if live else (0, GENESIS)
+    if start[0]:
+        report.notes.append(f"series starts after pruned entry seq {start[0]} (anchor)")
+    for p in paths:
+        if p == live:
+            fd = os.open(p, os.O_RDONLY)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH)  # a consistent view of the file and its .head
+                _read(p, report)
+                _classify(report, start)
+                _check_head(report, p)
+            finally:
+                os.close(fd)
+            break
+        _read(p, report)
+    else:
+        _classify(report, start)
+    report.problems.sort(
+        key=lambda pr: (paths.index(pr.file) if pr.file in paths else 0, pr.line or 1 << 62)
+    )
+    return report
+
+
+def verify(path: str) -> tuple[int, list[str]]:
+    """Verify one file on its own (no rotated predecessors, sidecars of ``path`` if present).
+
+    Returns:
+        ``(entries_checked, problems as text)``.
+    """
+    report = verify_series([path])
+    return len(report.records), [str(p) for p in report.problems]
