@@ -257,7 +257,12 @@ def verify_series(paths: list[str], *, live: str | None = None) -> Report:
         report.notes.append(f"series starts after pruned entry seq {start[0]} (anchor)")
     for p in paths:
         if p == live:
-            fd = os.open(p, os.O_RDONLY)
+            try:
+                fd = os.open(p, os.O_RDONLY)
+            except FileNotFoundError:  # deleted, or nothing logged yet: the .head tells which
+                _classify(report, start)
+                _check_head(report, p)
+                break
             try:
                 fcntl.flock(fd, fcntl.LOCK_SH)  # a consistent view of the file and its .head
                 _read(p, report)
