@@ -141,49 +141,114 @@ def _find_predecessor(recs: list[Record], i: int, start: str) -> int | None:
     return None
 
 
-def _classify(report: Report, start: tuple[int, str]) -> None:
-    recs = report.records
-    labels: dict[int, tuple[str, str]] = {}
-    weak = ("modified", "deleted")  # guesses a later, better explanation replaces
-    prev_seq: int | None = start[0]
+def _links(recs: list[Record], start: tuple[int, str]) -> list[int | None]:
+    """For each record, the index whose stored hash it follows: the line before when the chain
+    holds there, else the line found by :func:`_find_predecessor`, else None."""
+    pred: list[int | None] = []
     prev_h = start[1]
     for i, r in enumerate(recs):
-        if _link(prev_h, r.ehash) != r.stored:
-            j = _find_predecessor(recs, i, start[1])
-            if j is not None and j > i:
-                after = recs[j]
-                labels[i] = (
-                    "reordered",
-                    f"it was written right after line {after.line} (event_id {after.event_id})",
-                )
-            elif j is not None:
-                between = range(j + 1, i)
-                if between and all(labels.get(k, ("",))[0] == "reordered" for k in between):
-                    labels[i] = ("reordered", "its neighbour was moved out of place")
-                for k in between:
-                    if k not in labels or labels[k][0] in weak:
-                        first = "the start of the log" if j == _BASE else f"line {recs[j].line}"
-                        labels[k] = (
-                            "inserted",
-                            f"not part of the chain: line {r.line} follows {first} directly",
-                        )
-            elif r.seq is not None and prev_seq is not None and r.seq > prev_seq + 1:
+        pred.append(
+            i - 1 if _link(prev_h, r.ehash) == r.stored else _find_predecessor(recs, i, start[1])
+        )
+        if pred[-1] == -1 and i == 0:
+            pred[-1] = _BASE
+        prev_h = r.stored
+    return pred
+
+
+def _original_order(pred: list[int | None]) -> list[int]:
+    """The authentic records in the order they were written: walk the links back from the last
+    record; at a break that no line explains (an edit or a deletion) carry on with the nearest
+    earlier record not yet seen. Records never reached are not part of the chain."""
+    order: list[int] = []
+    seen: set[int] = set()
+    cur: int | None = len(pred) - 1
+    while cur is not None and cur >= 0:
+        seen.add(cur)
+        order.append(cur)
+        nxt = pred[cur]
+        if nxt == _BASE:
+            break
+        if nxt is None or nxt in seen:
+            nxt = next((k for k in range(cur - 1, -1, -1) if k not in seen), None)
+        cur = nxt
+    order.reverse()
+    return order
+
+
+def _in_place(order: list[int]) -> set[int]:
+    """The longest run of records whose physical order matches the written order (a longest
+    increasing subsequence): the fewest records that must have moved are the others."""
+    import bisect
+
+    tails: list[int] = []
+    tail_at: list[int] = []
+    back: dict[int, int | None] = {}
+    for idx in order:
+        k = bisect.bisect_left(tails, idx)
+        back[idx] = tail_at[k - 1] if k else None
+        if k == len(tails):
+            tails.append(idx)
+            tail_at.append(idx)
+        else:
+            tails[k] = idx
+            tail_at[k] = idx
+    keep: set[int] = set()
+    cur = tail_at[-1] if tail_at else None
+    while cur is not None:
+        keep.add(cur)
+        cur = back[cur]
+    return keep
+
+
+def _classify(report: Report, start: tuple[int, str]) -> None:
+    recs = report.records
+    if not recs:
+        return
+    pred = _links(recs, start)
+    order = _original_order(pred)
+    labels: dict[int, tuple[str, str]] = {}
+    for i in set(range(len(recs))) - set(order):
+        detail = "not part of the chain"
+        for k in range(i + 1, len(recs)):
+            p = pred[k]
+            if p is not None and p < i:
+                target = "the start of the log" if p == _BASE else f"line {recs[p].line}"
+                detail += f": line {recs[k].line} follows {target} directly"
+                break
+        labels[i] = ("inserted", detail)
+    in_place = _in_place(order)
+    for pos, i in enumerate(order):
+        r = recs[i]
+        if i not in in_place:
+            before = recs[order[pos - 1]] if pos else None
+            after = recs[order[pos + 1]] if pos + 1 < len(order) else None
+            where = [f"after line {before.line} (event_id {before.event_id})"] if before else []
+            where += [f"before line {after.line} (event_id {after.event_id})"] if after else []
+            labels[i] = ("reordered", "it was written " + " and ".join(where or ["elsewhere"]))
+            jumped: range = range(0)
+            if before is not None and i < order[pos - 1]:
+                jumped = range(i + 1, order[pos - 1] + 1)
+            elif after is not None and i > order[pos + 1]:
+                jumped = range(order[pos + 1], i)
+            if len(jumped) == 1 and jumped[0] in in_place:  # two neighbours swapped: name both
+                other = jumped[0]
+                labels[other] = ("reordered", f"swapped with line {r.line} (event_id {r.event_id})")
+        elif pred[i] is None:
+            prev = recs[order[pos - 1]] if pos else None
+            prev_seq = prev.seq if prev else start[0]
+            if r.seq is not None and prev_seq is not None and r.seq > prev_seq + 1:
                 gap = r.seq - prev_seq - 1
                 span = f"seq {prev_seq + 1}" + (f"..{r.seq - 1}" if gap > 1 else "")
-                labels[i] = (
-                    "deleted",
-                    f"{gap} entr{'y' if gap == 1 else 'ies'} ({span}) missing before this line",
-                )
-            elif r.seq is not None and prev_seq is not None and r.seq == prev_seq + 1:
-                labels[i] = ("modified", "its content does not match its chain hash")
-            else:
+                labels[i] = ("deleted", f"{_entries(gap)} ({span}) missing before this line")
+            elif i > 0 and pred[i - 1] is None:
                 labels[i] = (
                     "modified",
-                    "its chain hash does not follow from it and the line before "
-                    "(the entry was changed, or entries before it deleted or reordered)",
+                    f"its chain hash does not follow from line {recs[i - 1].line}, whose own "
+                    "chain hash is wrong (it or this entry was changed)",
                 )
-        prev_h = r.stored
-        prev_seq = r.seq
+            else:
+                labels[i] = ("modified", "its content does not match its chain hash")
     for i in sorted(labels):
         kind, detail = labels[i]
         r = recs[i]
