@@ -54,6 +54,17 @@ def _open_locked(path: str) -> int:
         os.close(fd)  # rotated away while we waited: open the new live file
 
 
+def _trust_checkpoint(path: str, link: tuple[int, str]) -> tuple[int, str]:
+    """The link to chain to: the ``.head`` checkpoint when it is at or past the file's last
+    entry but differs from it (entries were removed or replaced since the last append), so the
+    next entry keeps the damage visible to ``verify`` instead of papering over it; otherwise the
+    file's last entry (a checkpoint behind it is merely stale)."""
+    head = files.read_sidecar(path + ".head")
+    if head is not None and head["seq"] >= link[0] and (head["seq"], head["chain_hash"]) != link:
+        return head["seq"], head["chain_hash"]
+    return link
+
+
 def append(
     entry: dict[str, Any],
     path: str | None = None,
@@ -93,7 +104,7 @@ def append(
                 continue  # the finally closes (and unlocks) the rotated file
             if size == 0:
                 link = files.predecessor_of_live(path)
-            seq, prev = link if link is not None else files.series_start(path)
+            seq, prev = _trust_checkpoint(path, link or files.series_start(path))
             written = {k: v for k, v in entry.items() if k not in ("seq", "chain_hash")}
             written["seq"] = seq + 1
             written["chain_hash"] = chain(prev, written)
