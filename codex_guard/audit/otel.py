@@ -40,14 +40,18 @@ def attributes(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _nanos(timestamp: Any) -> int | None:
-    from datetime import datetime
+    from datetime import UTC, datetime
 
     if not isinstance(timestamp, str):
         return None
     try:
-        return int(datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp() * 1e9)
+        t = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
     except ValueError:
         return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    d = t - datetime(1970, 1, 1, tzinfo=UTC)
+    return (d.days * 86400 + d.seconds) * 10**9 + d.microseconds * 1000  # exact, no float
 
 
 def emit(entry: dict[str, Any], cfg: OtelConfig) -> bool:
