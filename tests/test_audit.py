@@ -11,6 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from codex_guard.audit.chain import GENESIS, canonical, chain
 from codex_guard.audit.log import append, verify
 from codex_guard.audit.verify import verify_series
@@ -167,3 +170,22 @@ def test_concurrent_appends_across_rotations(tmp_path: Path) -> None:
     assert report.problems == []
     assert [r.seq for r in report.records] == list(range(1, 601))
     assert len({r.event_id for r in report.records}) == 600
+
+
+_text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=20)
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | _text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_text, _json, max_size=6))
+def test_canonical_is_the_documented_json(entry: dict[str, object]) -> None:
+    """docs/audit.md states the hashed bytes as Python's json.dumps(sort_keys, compact,
+    ensure_ascii=False): the writer's orjson bytes must be exactly those, control characters,
+    non-ASCII and nesting included."""
+    entry.pop("chain_hash", None)
+    documented = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert canonical({**entry, "chain_hash": "x"}) == documented.encode()

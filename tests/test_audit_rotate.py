@@ -144,3 +144,18 @@ def test_truncation_stays_visible_after_later_appends(tmp_path: Path) -> None:
     report = verify_series([str(log)])
     assert [(p.kind, p.line, p.event_id) for p in report.problems] == [("deleted", 6, "e0")]
     assert "3 entries (seq 6..8) missing" in str(report.problems[0])
+
+
+def test_verifying_a_rotated_file_after_pruning_starts_at_the_anchor(tmp_path: Path) -> None:
+    log = tmp_path / "audit.jsonl"
+    _fill(log, 30, keep=2)
+    oldest = rotated(str(log))[0]
+    done = subprocess.run(
+        [sys.executable, "-m", "codex_guard", "audit", "verify", oldest],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout
+    assert "chain intact" in done.stdout and "anchor" in done.stdout

@@ -303,8 +303,9 @@ def verify_series(paths: list[str], *, live: str | None = None) -> Report:
 
     Args:
         paths: the files, oldest first (see :func:`files.series`).
-        live: the live file whose ``.anchor`` / ``.head`` sidecars apply (default: the last path
-            when it has no rotation number); None-equivalent when verifying loose copies.
+        live: the live file of the series: its ``.anchor`` gives the start, and its ``.head``
+            checkpoint is checked when ``live`` is among ``paths`` (default: the last path when
+            it has no rotation number).
 
     Returns:
         The :class:`Report`.
