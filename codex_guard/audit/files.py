@@ -46,8 +46,8 @@ def series(path: str) -> list[str]:
 
     Given a rotated file (``audit.jsonl.3``), the series ends with it.
     """
-    rn = rotation_number(path)
-    if rn is not None and os.path.exists(rn[0] + ".1"):
+    rn = _member(path)
+    if rn is not None:
         live, n = rn
         return [p for p in rotated(live) if (rotation_number(p) or ("", 0))[1] <= n]
     return [*rotated(path), path]
@@ -55,8 +55,20 @@ def series(path: str) -> list[str]:
 
 def live_of(path: str) -> str:
     """The live file of the series ``path`` belongs to."""
+    rn = _member(path)
+    return rn[0] if rn is not None else path
+
+
+def _member(path: str) -> tuple[str, int] | None:
+    """``(live, n)`` when ``path`` is a rotated file of a log (its live file or a sidecar of it
+    exists), else None."""
     rn = rotation_number(path)
-    return rn[0] if rn is not None and os.path.exists(rn[0] + ".1") else path
+    if rn is None:
+        return None
+    live = rn[0]
+    if any(os.path.exists(live + s) for s in ("", ".head", ".anchor", ".1")):
+        return rn
+    return None
 
 
 def last_line(fd: int, *, repair: bool = False) -> bytes | None:
