@@ -97,7 +97,7 @@ def _verify(paths: list[str]) -> int:
         if not any(os.path.exists(p) for p in chain) and not os.path.exists(live + ".head"):
             print(f"{path}: no audit log (nothing recorded yet)")
             continue
-        report = verify_series(chain, live=live)
+        report = verify_series(chain, live=live, keep_entries=False)
         n = len(report.records)
         nfiles = sum(1 for p in chain if os.path.exists(p))
         where = f"{n} entries" + (f" in {nfiles} files" if nfiles > 1 else "")
