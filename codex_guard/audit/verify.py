@@ -131,29 +131,33 @@ def _read(path: str, report: Report, keep_entries: bool) -> None:
         )
 
 
-def _find_predecessor(recs: list[Record], i: int, start: str) -> int | None:
-    """The index whose stored hash record ``i`` follows (``_BASE`` for the series start)."""
+def _find_predecessor(recs: list[Record], i: int, start: str, window: int) -> int | None:
+    """The index whose stored hash record ``i`` follows (``_BASE`` for the series start),
+    searching the nearest lines first, at most ``window`` either side."""
     r = recs[i]
     if i > 0 and _link(start, r.ehash) == r.stored:
         return _BASE
-    for j in range(max(0, i - WINDOW), min(len(recs), i + WINDOW + 1)):
-        if j not in (i, i - 1) and _link(recs[j].stored, r.ehash) == r.stored:
-            return j
+    for d in range(1, window + 1):
+        for j in (i - d, i + d):
+            if j != i - 1 and 0 <= j < len(recs) and _link(recs[j].stored, r.ehash) == r.stored:
+                return j
     return None
 
 
 def _links(recs: list[Record], start: tuple[int, str]) -> list[int | None]:
     """For each record, the index whose stored hash it follows: the line before when the chain
-    holds there, else the line found by :func:`_find_predecessor`, else None."""
+    holds there (``_BASE`` = -1 for the first), else the line found by
+    :func:`_find_predecessor`, else None. A log broken almost everywhere is searched with a
+    narrower window, so verification stays linear."""
     pred: list[int | None] = []
     prev_h = start[1]
     for i, r in enumerate(recs):
-        pred.append(
-            i - 1 if _link(prev_h, r.ehash) == r.stored else _find_predecessor(recs, i, start[1])
-        )
-        if pred[-1] == -1 and i == 0:
-            pred[-1] = _BASE
+        pred.append(i - 1 if _link(prev_h, r.ehash) == r.stored else None)
         prev_h = r.stored
+    broken = [i for i, p in enumerate(pred) if p is None]
+    window = WINDOW if len(broken) <= 1000 else 8
+    for i in broken:
+        pred[i] = _find_predecessor(recs, i, start[1], window)
     return pred
 
 
