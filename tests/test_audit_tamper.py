@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -10,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from codex_guard.audit.chain import chain
 from codex_guard.audit.log import append
@@ -222,3 +225,64 @@ def test_cli_exit_codes(tmp_path: Path, mode: str) -> None:
         assert "chain BROKEN (10 entries checked, 2 problems)" in done.stdout
         assert "audit.jsonl line 2 (event_id e2): reordered" in done.stdout
         assert "audit.jsonl line 3 (event_id e1): reordered" in done.stdout
+
+
+def _parsed(line: str) -> object:
+    try:
+        return json.loads(line)
+    except ValueError:
+        return line
+
+
+_ops = st.lists(
+    st.tuples(
+        st.sampled_from(["edit", "delete", "swap", "move", "forge", "truncate", "garbage"]),
+        st.integers(0, 10_000),
+        st.integers(0, 10_000),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ops=_ops)
+def test_any_tampering_is_reported_and_verify_never_crashes(
+    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, int, int]]
+) -> None:
+    """Random combinations of edits; the only undetectable change, a correctly chained entry
+    appended after the last one, is not among them."""
+    log = _log(tmp_path_factory.mktemp("t"), 12)
+    original = _lines(log)
+    lines = list(original)
+    for op, a, b in ops:
+        if not lines:
+            break
+        i, j = a % len(lines), b % len(lines)
+        if op == "edit" and isinstance(_parsed(lines[i]), dict):
+            e = json.loads(lines[i])
+            e["effective_decision"] = (
+                "forbidden" if e.get("effective_decision") != "forbidden" else "allow"
+            )
+            lines[i] = json.dumps(e)
+        elif op == "delete":
+            del lines[i]
+        elif op == "swap":
+            lines[i], lines[j] = lines[j], lines[i]
+        elif op == "move":
+            lines.insert(j, lines.pop(i))
+        elif op == "forge" and i < len(lines) - 1:
+            with contextlib.suppress(ValueError, KeyError):
+                lines.insert(i + 1, _forge_after(lines, i, f"forged{i}"))
+        elif op == "truncate":
+            del lines[max(1, i) :]
+        elif op == "garbage":
+            lines[i] = lines[i][: len(lines[i]) // 2]
+    _write(log, lines)
+    report = verify_series([str(log)])
+    changed = [_parsed(x) for x in lines] != [_parsed(x) for x in original]
+    assert bool(report.problems) == changed, [str(p) for p in report.problems]
+    for p in report.problems:
+        assert p.kind in ("modified", "deleted", "inserted", "reordered", "truncated", "invalid")
