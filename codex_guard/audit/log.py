@@ -91,8 +91,6 @@ def append(
     """
     import orjson
 
-    from codex_guard.audit.rotate import rotate
-
     path = os.path.abspath(path or default_path())
     while True:
         fd = _open_locked(path)
@@ -100,6 +98,8 @@ def append(
             link = files.parse_link(files.last_line(fd, repair=True))
             size = os.fstat(fd).st_size
             if rotate_bytes and size >= rotate_bytes:
+                from codex_guard.audit.rotate import rotate
+
                 rotate(path, keep)
                 continue  # the finally closes (and unlocks) the rotated file
             if size == 0:

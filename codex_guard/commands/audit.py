@@ -30,8 +30,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
     v = sub.add_parser("verify", help="verify the hash chain")
     v.add_argument("files", nargs="*", metavar="FILE")
+    helps = {
+        "export": "the log as CSV or JSON Lines with a chain_valid column",
+        "stats": "counts by decision, event, rule and day",
+    }
     for name in ("export", "stats"):
-        s = sub.add_parser(name)
+        s = sub.add_parser(name, help=helps[name])
         s.add_argument("log", nargs="?", metavar="LOG")
         s.add_argument("--since", metavar="T")
         s.add_argument("--until", metavar="T")
@@ -42,11 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     fmt.add_argument("--jsonl", action="store_true")
     e.add_argument("-o", "--output", metavar="OUT")
     sub.choices["stats"].add_argument("--json", action="store_true")
-    t = sub.add_parser("tail")
+    t = sub.add_parser("tail", help="the last decisions and why; -f to follow")
     t.add_argument("log", nargs="?", metavar="LOG")
     t.add_argument("-n", type=int, default=10, metavar="N")
     t.add_argument("-f", "--follow", action="store_true")
-    sub.add_parser("path")
+    sub.add_parser("path", help="where the audit log is")
     return p
 
 
@@ -62,7 +66,10 @@ def run(argv: list[str]) -> int:
     if not argv:
         sys.stderr.write(USAGE)
         return 2
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as e:  # --help (0) or a usage error (2), already printed
+        return e.code if isinstance(e.code, int) else 2
     from codex_guard.audit.config import AuditConfigError
 
     try:
