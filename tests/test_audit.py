@@ -189,3 +189,22 @@ def test_canonical_is_the_documented_json(entry: dict[str, object]) -> None:
     entry.pop("chain_hash", None)
     documented = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert canonical({**entry, "chain_hash": "x"}) == documented.encode()
+
+
+def test_the_verifier_in_the_docs_works(tmp_path: Path) -> None:
+    """The stand-alone verifier printed in docs/audit.md accepts a real log and rejects an
+    edited one."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "audit.md").read_text(encoding="utf-8")
+    snippet = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    for i in range(4):
+        append(_entry(i), str(tmp_path / "audit.jsonl"))
+    ok = subprocess.run(
+        [sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, check=False
+    )
+    assert ok.returncode == 0, ok.stderr
+    log = tmp_path / "audit.jsonl"
+    log.write_text(log.read_text().replace('"w0-e2"', '"w0-eX"'))
+    bad = subprocess.run(
+        [sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, check=False
+    )
+    assert bad.returncode == 1 and b"AssertionError" in bad.stderr
