@@ -29,7 +29,11 @@ commands:
                                    the commands, matching rules, findings and the decision
   split -- ARGV…                   how Codex itself splits a `bash -lc` argv (null = refused)
   scan [FILE|-]                    scan text for secrets and personal data
-  audit verify [FILE…]             verify the audit log's hash chain
+  audit verify [FILE…]             verify the audit log's hash chain (with rotated files)
+  audit export --csv|--jsonl [--since T] [--until T] [--decision D] [-o OUT]
+                                   the log as CSV / JSON Lines with a chain_valid column
+  audit tail [-f] [-n N] / audit stats [--json] / audit path
+                                   recent decisions and why; counts by decision, rule, day
   install [--project] [--client codex|claude] / uninstall
                                    register / remove the hooks
   approve CODE | approve --list    grant one run of a command held for approval (Codex) / list

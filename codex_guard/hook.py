@@ -50,9 +50,23 @@ def _redact_tokens(commands: list[list[str]]) -> list[list[str]]:
     return out
 
 
+def _event_command(event: Event) -> list[list[str]]:
+    """A tool call's command as words when no verdict split it (``[[text]]`` if unsplittable)."""
+    if not isinstance(event, ToolCall) or event.command is None:
+        return []
+    import shlex
+
+    try:
+        return [shlex.split(event.command)]
+    except ValueError:
+        return [[event.command]]
+
+
 def audit_entry(event: Event, v: Verdict) -> dict[str, Any]:
-    """The audit record of one decision, in the seed's field order plus ``event``/``client``.
-    Secrets are redacted from commands and reasons."""
+    """The audit record of one decision on any event (PreToolUse, PermissionRequest,
+    PostToolUse, UserPromptSubmit …), in the seed's field order plus ``event``/``client``.
+    ``command`` is the verdict's judged argvs, else the tool call's command split into words, else
+    ``[]``. Secrets are redacted from commands and reasons; prompt text is never included."""
     import uuid
 
     from codex_guard import scan
@@ -83,7 +97,7 @@ def audit_entry(event: Event, v: Verdict) -> dict[str, Any]:
         "event_id": str(uuid.uuid4()),
         "user": _user(),
         "session_id": event.session_id,
-        "command": _redact_tokens(v.commands),
+        "command": _redact_tokens(v.commands or _event_command(event)),
         "working_directory": event.cwd,
         "policy_files": v.policy_files,
         "matched_rules": rules,
@@ -182,14 +196,14 @@ def _approval(event: ToolCall, v: Verdict) -> tuple[str | None, dict[str, Any] |
 
 
 def _audit(event: Event, v: Verdict, approval: dict[str, Any] | None = None) -> None:
-    from codex_guard.audit.log import append
+    from codex_guard.audit.record import record
 
     try:
         entry = audit_entry(event, v)
         if approval is not None:  # the person's one-time approval turned the prompt into allow
             entry["effective_decision"] = "allow"
             entry["approval"] = approval
-        append(entry)
+        record(entry)
     except Exception as e:  # the decision still stands; say why the log missed it
         sys.stderr.write(f"codex-guard: audit log not written: {e}\n")
 

@@ -1,140 +1,132 @@
 """Append-only audit log: one JSON object per line, each chained to the one before.
 
-Appends are safe with several hook processes at once: an exclusive ``flock`` on the file, read the
-last chain hash, append one whole line, flush and ``fsync``, release. A line left unterminated by a
-crash is cut off by the next append before it writes (it was never a complete entry).
+Appends are safe with several hook processes at once: open the live file, take an exclusive
+``flock``, make sure the path still names the locked file (another writer may have rotated it),
+cut off an unterminated last line (a writer that died mid-write), rotate when the file is full,
+read the last entry's ``seq`` and ``chain_hash``, append one whole line, flush and ``fsync``,
+update the ``.head`` checkpoint, release. The format is in ``docs/audit.md``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
-from codex_guard.audit.chain import GENESIS, chain
-
-_TAIL = 65536
+from codex_guard.audit import files
+from codex_guard.audit.chain import chain
 
 
 def default_path() -> str:
-    """``$CODEX_GUARD_AUDIT_LOG``, else ``audit.jsonl`` in the user data directory
-    (platformdirs ``user_data_dir("codex-guard")``)."""
-    env = os.environ.get("CODEX_GUARD_AUDIT_LOG")
-    if env:
-        return env
-    from platformdirs import user_data_dir
+    """The live log file: ``$CODEX_GUARD_AUDIT_LOG``, else ``[audit] path`` of the user/system
+    ``guardrails.toml``, else ``audit.jsonl`` in platformdirs' ``user_data_dir("codex-guard")``.
+    A broken ``guardrails.toml`` is ignored here (``audit`` commands report it)."""
+    from codex_guard.audit.config import AuditConfigError, default_log_path, load
 
-    return os.path.join(user_data_dir("codex-guard", appauthor=False), "audit.jsonl")
+    try:
+        return load().path
+    except AuditConfigError:
+        return os.environ.get("CODEX_GUARD_AUDIT_LOG") or default_log_path()
 
 
-def _last_chain_hash(fd: int) -> str:
-    """The chain hash of the last complete line; truncates an unterminated last line."""
-    import orjson
+def _open_locked(path: str) -> int:
+    """Open ``path`` for appending (0600, folder 0700) holding an exclusive lock on the file that
+    the path names right now."""
+    import fcntl
 
-    size = os.lseek(fd, 0, os.SEEK_END)
-    if size == 0:
-        return GENESIS
-    start = max(0, size - _TAIL)
+    folder = os.path.dirname(path)
+    if folder and not os.path.isdir(folder):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
     while True:
-        os.lseek(fd, start, os.SEEK_SET)
-        tail = os.read(fd, size - start)
-        if not tail.endswith(b"\n"):
-            cut = tail.rfind(b"\n")
-            if cut < 0 and start > 0:
-                start = max(0, start - _TAIL)
-                continue
-            new_size = start + cut + 1 if cut >= 0 else 0
-            os.ftruncate(fd, new_size)
-            if new_size == 0:
-                return GENESIS
-            size = new_size
-            tail = tail[: cut + 1]
-        lines = tail.rstrip(b"\n").rsplit(b"\n", 1)
-        if len(lines) == 1 and start > 0:
-            start = max(0, start - _TAIL)
-            continue
-        last = lines[-1]
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         try:
-            obj = orjson.loads(last)
-            h = obj.get("chain_hash") if isinstance(obj, dict) else None
-        except orjson.JSONDecodeError:
-            h = None
-        return h if isinstance(h, str) else GENESIS
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            held = os.fstat(fd)
+            now = os.stat(path)
+        except FileNotFoundError:
+            os.close(fd)
+            continue
+        except BaseException:
+            os.close(fd)
+            raise
+        if (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino):
+            return fd
+        os.close(fd)  # rotated away while we waited: open the new live file
 
 
-def append(entry: dict[str, Any], path: str | None = None) -> dict[str, Any]:
-    """Append ``entry`` (without ``chain_hash``) to the log, under an exclusive lock.
+def _trust_checkpoint(path: str, link: tuple[int, str]) -> tuple[int, str]:
+    """The link to chain to: the ``.head`` checkpoint when it is at or past the file's last
+    entry but differs from it (entries were removed or replaced since the last append), so the
+    next entry keeps the damage visible to ``verify`` instead of papering over it; otherwise the
+    file's last entry (a checkpoint behind it is merely stale)."""
+    head = files.read_sidecar(path + ".head")
+    if head is not None and head["seq"] >= link[0] and (head["seq"], head["chain_hash"]) != link:
+        return head["seq"], head["chain_hash"]
+    return link
+
+
+def append(
+    entry: dict[str, Any],
+    path: str | None = None,
+    *,
+    rotate_bytes: int = 0,
+    keep: int = 0,
+) -> dict[str, Any]:
+    """Append ``entry`` to the log under an exclusive lock, adding ``seq`` and ``chain_hash``.
 
     Args:
-        entry: the fields, in the order they should appear on the line.
-        path: the log file (default :func:`default_path`); its folder is created 0700 and the file
-            0600.
+        entry: the fields, in the order they should appear on the line (no ``seq`` or
+            ``chain_hash``: the log assigns them).
+        path: the live log file (default :func:`default_path`); its folder is created 0700 and
+            the file 0600.
+        rotate_bytes: rotate first when the live file already has at least this many bytes
+            (0 = never).
+        keep: rotated files to keep when rotating (0 = all).
 
     Returns:
-        The entry as written, ``chain_hash`` included.
+        The entry as written, ``seq`` and ``chain_hash`` included.
 
     Raises:
         OSError: the log cannot be opened, locked or written.
     """
-    import fcntl
-
     import orjson
 
-    path = path or default_path()
-    folder = os.path.dirname(path)
-    if folder and not os.path.isdir(folder):
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        prev = _last_chain_hash(fd)
-        written = dict(entry)
-        written["chain_hash"] = chain(prev, entry)
-        os.write(fd, orjson.dumps(written) + b"\n")
-        os.fsync(fd)
-        return written
-    finally:
-        os.close(fd)  # closing releases the lock
+    path = os.path.abspath(path or default_path())
+    while True:
+        fd = _open_locked(path)
+        try:
+            link = files.parse_link(files.last_line(fd, repair=True))
+            size = os.fstat(fd).st_size
+            if rotate_bytes and size >= rotate_bytes:
+                from codex_guard.audit.rotate import rotate
+
+                rotate(path, keep)
+                continue  # the finally closes (and unlocks) the rotated file
+            if size == 0:
+                link = files.predecessor_of_live(path)
+            seq, prev = _trust_checkpoint(path, link or files.series_start(path))
+            written = {k: v for k, v in entry.items() if k not in ("seq", "chain_hash")}
+            written["seq"] = seq + 1
+            written["chain_hash"] = chain(prev, written)
+            os.write(fd, orjson.dumps(written) + b"\n")
+            os.fsync(fd)
+            # a stale checkpoint only weakens tail-truncation detection
+            with contextlib.suppress(OSError):
+                files.write_sidecar(
+                    path + ".head",
+                    {
+                        "seq": written["seq"],
+                        "event_id": written.get("event_id"),
+                        "chain_hash": written["chain_hash"],
+                    },
+                )
+            return written
+        finally:
+            os.close(fd)  # closing releases the lock
 
 
 def verify(path: str) -> tuple[int, list[str]]:
-    """Recompute the chain of one log file.
+    """Verify one file on its own; see :func:`codex_guard.audit.verify.verify`."""
+    from codex_guard.audit.verify import verify as _verify
 
-    Returns:
-        ``(entries_checked, problems)``; each problem names the line number and ``event_id``.
-        Checking continues after a break (the next entry is checked against the stored hash of
-        the one before it), so every tampered region is reported.
-
-    Raises:
-        OSError: the file cannot be read.
-    """
-    import orjson
-
-    problems: list[str] = []
-    prev = GENESIS
-    count = 0
-    with open(path, "rb") as fh:
-        data = fh.read()
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    elif lines:
-        problems.append(f"line {len(lines)}: unterminated last line (interrupted write)")
-        lines.pop()
-    for n, line in enumerate(lines, 1):
-        try:
-            obj = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            problems.append(f"line {n}: not valid JSON")
-            continue
-        if not isinstance(obj, dict):
-            problems.append(f"line {n}: not a JSON object")
-            continue
-        count += 1
-        stored = obj.get("chain_hash")
-        if stored != chain(prev, obj):
-            problems.append(
-                f"line {n} (event_id {obj.get('event_id', '?')}): chain hash mismatch "
-                "(entry modified, or an entry before it deleted, inserted or reordered)"
-            )
-        prev = stored if isinstance(stored, str) else prev
-    return count, problems
+    return _verify(path)

@@ -56,11 +56,12 @@ def _audit_approval(r: Request) -> None:
     import uuid
     from datetime import UTC, datetime
 
-    from codex_guard.audit.log import append
+    from codex_guard import scan
+    from codex_guard.audit.record import record
 
     now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     try:
-        append(
+        record(
             {
                 "timestamp": now,
                 "event_id": str(uuid.uuid4()),
@@ -77,7 +78,7 @@ def _audit_approval(r: Request) -> None:
                     "code": r.code,
                     "approved_by": r.approved_by,
                     "approved_at": r.approved_at,
-                    "command_text": r.command,
+                    "command_text": scan.redact(r.command, scan.scan(r.command)),
                 },
             }
         )
