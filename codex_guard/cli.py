@@ -16,6 +16,8 @@ SUBCOMMANDS = {
     "audit": "codex_guard.commands.audit",
     "explain": "codex_guard.commands.explain",
     "split": "codex_guard.commands.split",
+    "test": "codex_guard.commands.test",
+    "allow": "codex_guard.commands.allow",
 }
 
 HELP = """usage: codex-guard <command> [options]
@@ -25,6 +27,8 @@ commands:
   check --rules FILE… [--] CMD…    exactly what `codex execpolicy check` prints
   explain [--json] [--cwd DIR] -- 'SHELL COMMAND'
                                    the commands, matching rules, findings and the decision
+  test [PATH…] [-v]                run every rule's match/not_match examples (all layers by default)
+  allow [--project] -- PREFIX…     always allow PREFIX (Codex's "don't ask again" line in default.rules)
   split -- ARGV…                   how Codex itself splits a `bash -lc` argv (null = refused)
   scan [FILE|-]                    scan text for secrets and personal data
   audit verify [FILE…]             verify the audit log's hash chain
