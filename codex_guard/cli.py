@@ -28,7 +28,7 @@ commands:
   explain [--json] [--cwd DIR] -- 'SHELL COMMAND'
                                    the commands, matching rules, findings and the decision
   test [PATH…] [-v]                run every rule's match/not_match examples (all layers by default)
-  allow [--project] -- PREFIX…     always allow PREFIX (Codex's "don't ask again" line in default.rules)
+  allow [--project] -- PREFIX…     always allow PREFIX (Codex's "don't ask again" rule line)
   split -- ARGV…                   how Codex itself splits a `bash -lc` argv (null = refused)
   scan [FILE|-]                    scan text for secrets and personal data
   audit verify [FILE…]             verify the audit log's hash chain
