@@ -290,3 +290,40 @@ def load(
     """Discover and load every layer for an event in ``cwd`` (:func:`discover` then
     :func:`load_discovered`)."""
     return load_discovered(discover(cwd, extra=extra, home=home, requirements=requirements))
+
+
+def codex_policy(
+    layers: list[tuple[str, str]],
+    requirements: Policy | None = None,
+    *,
+    ignore_user_and_project: bool = False,
+) -> tuple[Policy, PolicyError | None]:
+    """The policy Codex itself builds (``load_exec_policy_with_warning``), for comparison.
+
+    Args:
+        layers: the *enabled* config layers, lowest precedence first, as ``(source,
+            config_folder)`` with source ``system``/``user``/``project``.
+        requirements: the requirements policy, appended after the file rules.
+        ignore_user_and_project: Codex's ``--ignore-rules``.
+
+    Returns:
+        ``(policy, warning)``: on a parse error Codex warns and drops *every* rules file,
+        keeping only the requirements policy (or an empty one); codex-guard's hook instead
+        fails closed.
+
+    Raises:
+        PolicyError: a ``rules`` folder exists but cannot be listed (Codex ``ReadDir``, a hard
+            error).
+    """
+    files = []
+    for source, folder in layers:
+        if ignore_user_and_project and source in ("user", "project"):
+            continue
+        files += [RuleFile(p, source) for p in _rules_in(os.path.join(folder, "rules"))]
+    try:
+        policy = load_files(files)
+    except PolicyError as e:
+        return (requirements or Policy()), e
+    if requirements is not None:
+        policy.merge_overlay(requirements)
+    return policy, None
