@@ -31,7 +31,7 @@ from codex_guard.commands import check
 from tests.conftest import ROOT, real_codex
 
 SEED = int(os.environ.get("CODEX_GUARD_DIFF_SEED", "20261121"))
-N_POLICIES = int(os.environ.get("CODEX_GUARD_DIFF_POLICIES", "115"))
+N_POLICIES = int(os.environ.get("CODEX_GUARD_DIFF_POLICIES", "140"))
 ARGV_PER_POLICY = 10
 MIN_CASES = 2000
 
@@ -258,11 +258,11 @@ class Case:
 
 
 def build_cases(tmp: Path, seed: int) -> list[Case]:
-    """All cases of one run: ``N_POLICIES`` rule sets, about one in eight broken."""
+    """All cases of one run: ``N_POLICIES`` rule sets, about one in four broken."""
     gen = Gen(random.Random(seed))
     cases: list[Case] = []
     for p in range(N_POLICIES):
-        broken = gen.rnd.random() < 0.12
+        broken = gen.rnd.random() < 0.25
         texts, patterns = gen.policy(broken)
         files = []
         for k, text in enumerate(texts):
