@@ -257,9 +257,11 @@ def requirements_policy(paths: list[str] | tuple[str, ...]) -> Policy:
     Raises:
         PolicyError: a requirements file is unreadable or invalid.
     """
+    out = Policy()
+    if not any(os.path.exists(p) for p in paths):
+        return out  # the common case: no import, no TOML
     from codex_guard.policy.requirements import load_requirements
 
-    out = Policy()
     for p in paths:
         req = load_requirements(p)
         if req is not None:
