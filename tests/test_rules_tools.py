@@ -244,3 +244,25 @@ def test_explain_requirements_option(world: dict[str, Path], guard_cmd: list[str
     obj = orjson.loads(_guard(guard_cmd, *args, "--", "curl -s x").stdout)
     assert obj["decision"] == "forbidden"
     assert obj["matchedRules"][0]["layer"] == "requirements"
+
+
+def test_check_requirements_option_appends_after_rule_files(
+    tmp_path: Path, guard_cmd: list[str]
+) -> None:
+    rules = _w(tmp_path / "a.rules", 'prefix_rule(pattern=["git"], decision="allow")\n')
+    req = _w(
+        tmp_path / "r.toml",
+        '[rules]\nprefix_rules = [{ pattern = [{ token = "git" }], decision = "forbidden" }]\n',
+    )
+    p = _guard(guard_cmd, "check", "--rules", str(rules), "--requirements", str(req), "git", "x")
+    assert p.stdout == (
+        '{"matchedRules":[{"prefixRuleMatch":{"matchedPrefix":["git"],"decision":"allow"}},'
+        '{"prefixRuleMatch":{"matchedPrefix":["git"],"decision":"forbidden"}}],"decision":"forbidden"}\n'
+    )
+    bad = _w(
+        tmp_path / "b.toml",
+        '[rules]\nprefix_rules = [{ pattern = [{ token = "" }], decision = "prompt" }]\n',
+    )
+    e = _guard(guard_cmd, "check", "--rules", str(rules), "--requirements", str(bad), "git")
+    assert e.returncode == 1
+    assert "has an invalid pattern token at index 0: token cannot be empty" in e.stderr
