@@ -111,10 +111,29 @@ DESIGNED: list[dict[str, Any]] = [
         "command": ["ls"],
     },
     {
-        "id": "tuple-pattern",
-        "policy": 'prefix_rule(pattern=("a",))',
-        "command": ["ls"],
-        "xfail": "starlark-pyo3 hands tuples to Python as lists, so a tuple pattern is not rejected",
+        "id": "example-quoting",
+        "policy": 'prefix_rule(pattern=["a"], match=[["b", "x=y", "a,b", "p%", "a\\\\b", "x!y", "^x", "a^b", "c\'d", "e\\"f", "t\\tz", "a$b", "a`b", "q\\\\\'z", "é", "~x", "#x", "{a}", "!", "a\\x01"]])',
+        "command": ["a"],
+    },
+    {"id": "tuple-pattern", "policy": 'prefix_rule(pattern=("a",))', "command": ["ls"]},
+    {"id": "tuple-element", "policy": 'prefix_rule(pattern=[("a", "b")])', "command": ["a"]},
+    {"id": "tuple-alt", "policy": 'prefix_rule(pattern=[["a", ("b",)]])', "command": ["a"]},
+    {"id": "tuple-match", "policy": 'prefix_rule(pattern=["a"], match=("a",))', "command": ["a"]},
+    {
+        "id": "tuple-example",
+        "policy": 'prefix_rule(pattern=["a"], match=[["a", ("b",)]])',
+        "command": ["a"],
+    },
+    {"id": "tuple-paths", "policy": 'host_executable(name="a", paths=[("/a",)])', "command": ["a"]},
+    {
+        "id": "tuple-builtin",
+        "policy": 'x = tuple(["a"])\nprefix_rule(pattern=[x])',
+        "command": ["a"],
+    },
+    {
+        "id": "tuple-unpacking-is-fine",
+        "policy": 'for a, b in [("a", "b")]:\n    prefix_rule(pattern=[a, b], decision="prompt")',
+        "command": ["a", "b"],
     },
     {
         "id": "none-decision",

@@ -156,14 +156,14 @@ class Gen:
         elif kind == 2:
             d["pattern"] = '["git", []]'
         elif kind == 3:
-            # (tuples are left out: starlark-pyo3 hands them to Python as lists, see
-            # test_check_conformance tuple-pattern)
-            d["pattern"] = self.rnd.choice(['["git", 3]', '["git", [None]]', '"git"', "[{}]"])
+            d["pattern"] = self.rnd.choice(
+                ['["git", 3]', '["git", [None]]', '"git"', "[{}]", '[("a",)]', '("git",)']
+            )
         elif kind == 4:
             d["justification"] = _lit(self.rnd.choice(["", "   ", "\n"]))
         elif kind == 5:
             d["match"] = self.rnd.choice(
-                ['["git \'unterminated"]', '[""]', "[[]]", "[3]", '[["a", 1]]']
+                ['["git \'unterminated"]', '[""]', "[[]]", "[3]", '[["a", 1]]', '[("a",)]']
             )
         elif kind == 6:
             d["match"] = '[["zzz-nomatch", "x"], "zzz other"]'

@@ -234,7 +234,7 @@ class PolicyParser:
         """
         import starlark as sl
 
-        lines = _call_lines(contents)
+        lines, maybe_tuples = _call_lines(contents)
         pending: list[_Pending] = []
         state = {"calls": 0, "fail_at": -1}
 
@@ -254,6 +254,7 @@ class PolicyParser:
 
         def prefix_rule(*args: Any, **kwargs: Any) -> None:
             i = enter()
+            args, kwargs = tuples.restore(i, args, kwargs)
             b = bind(
                 "prefix_rule",
                 [
@@ -291,7 +292,7 @@ class PolicyParser:
             pending.append(_Pending(i, list(rules), match, not_match, src))
 
         def host_executable(*args: Any, **kwargs: Any) -> None:
-            enter()
+            args, kwargs = tuples.restore(enter(), args, kwargs)
             b = bind(
                 "host_executable", [("name", "str", True), ("paths", "list", True)], args, kwargs
             )
@@ -324,7 +325,7 @@ class PolicyParser:
             self.policy.host_executables[name] = paths
 
         def network_rule(*args: Any, **kwargs: Any) -> None:
-            enter()
+            args, kwargs = tuples.restore(enter(), args, kwargs)
             b = bind(
                 "network_rule",
                 [
@@ -354,6 +355,7 @@ class PolicyParser:
             from codex_guard.policy.guard import GuardRule
 
             i = enter()
+            args, kwargs = tuples.restore(i, args, kwargs)
             b = bind("guard_rule", GuardRule.PARAMS, args, kwargs)
             src = located("guard_rule")
             idx_by_kind["guard_rule"] += 1
@@ -377,6 +379,8 @@ class PolicyParser:
         }
         if guard_builtins:
             builtins["guard_rule"] = guard_rule
+
+        tuples = _TupleMasks.find(path, contents, list(builtins)) if maybe_tuples else _NO_TUPLES
 
         def evaluate() -> None:
             dialect = sl.Dialect.extended()
@@ -517,17 +521,91 @@ def _starlark_error(text: str, path: str) -> PolicyError:
     return PolicyError("starlark error: " + text, path, line, col)
 
 
-def _call_lines(contents: str) -> dict[str, list[int]]:
-    """Line numbers of ``prefix_rule(``/``guard_rule(`` calls in source order, found with
-    Python's ``ast`` (Starlark's syntax is a subset of Python's). Used to label rules with the
-    line they come from; empty when the file is not Python-parsable."""
+# starlark-pyo3 hands Starlark tuples to Python as lists, but Codex's builtins refuse tuples where
+# they want lists. When a file may contain tuples, a first evaluation with recording stand-ins
+# (written in Starlark, where ``type()`` still tells them apart) notes, per builtin call, which
+# values were tuples, three levels deep (argument, element, alternative/token); the real
+# evaluation then turns those lists back into tuples before checking, so the messages are Codex's.
+_MASK_PRELUDE = """
+def __cg_m2(v):
+    t = type(v)
+    return [t, [type(x) for x in v]] if t in ("list", "tuple") else t
+def __cg_m1(v):
+    t = type(v)
+    return [t, [__cg_m2(x) for x in v]] if t in ("list", "tuple") else t
+def __cg_m0(v):
+    t = type(v)
+    return [t, [__cg_m1(x) for x in v]] if t in ("list", "tuple") else t
+"""
+_MASK_STUB = """
+def {name}(*args, **kwargs):
+    __cg_record([__cg_m0(a) for a in args], {{k: __cg_m0(v) for k, v in kwargs.items()}})
+"""
+
+
+def _retuple(value: Any, mask: Any) -> Any:
+    if not isinstance(mask, list) or not isinstance(value, list) or len(mask) != 2:
+        return value
+    kinds = mask[1]
+    items = [_retuple(v, m) for v, m in zip(value, kinds, strict=False)] + value[len(kinds) :]
+    return tuple(items) if mask[0] == "tuple" else items
+
+
+@dataclass
+class _TupleMasks:
+    """Per builtin call (in call order), the tuple masks of its positional and named args."""
+
+    calls: list[tuple[list[Any], dict[str, Any]]] = field(default_factory=list)
+
+    @classmethod
+    def find(cls, path: str, contents: str, names: list[str]) -> _TupleMasks:
+        """Record the masks with a stand-in evaluation; empty when that evaluation fails (the
+        real one then reports the failure)."""
+        import starlark as sl
+
+        out = cls()
+        dialect = sl.Dialect.extended()
+        dialect.enable_f_strings = True
+        module = sl.Module()
+        module.add_callable("__cg_record", lambda a, k: out.calls.append((a, k)))
+        prelude = _MASK_PRELUDE + "".join(_MASK_STUB.format(name=n) for n in names)
+        try:
+            sl.eval(module, sl.parse(path, prelude + contents, dialect), sl.Globals.standard())
+        except sl.StarlarkError:
+            return cls()
+        return out
+
+    def restore(
+        self, index: int, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """``args``/``kwargs`` of call ``index`` with recorded tuples turned back into tuples."""
+        if index >= len(self.calls):
+            return args, kwargs
+        amask, kmask = self.calls[index]
+        args = tuple(_retuple(v, m) for v, m in zip(args, amask, strict=False)) + args[len(amask) :]
+        kwargs = {k: _retuple(v, kmask.get(k)) for k, v in kwargs.items()}
+        return args, kwargs
+
+
+_NO_TUPLES = _TupleMasks()
+
+
+def _call_lines(contents: str) -> tuple[dict[str, list[int]], bool]:
+    """Line numbers of builtin calls in source order, found with Python's ``ast`` (Starlark's
+    syntax is a subset of Python's), and whether the file may build tuples. Lines label rules
+    with where they come from (empty when the file is not Python-parsable, which also counts as
+    "may build tuples")."""
     import ast
 
     out: dict[str, list[int]] = {"prefix_rule": [], "guard_rule": [], "network_rule": []}
     try:
         tree = ast.parse(contents)
     except (SyntaxError, ValueError):
-        return out
+        return out, True
+    maybe_tuples = any(
+        isinstance(n, ast.Tuple) or (isinstance(n, ast.Name) and n.id == "tuple")
+        for n in ast.walk(tree)
+    )
     calls = [
         n
         for n in ast.walk(tree)
@@ -536,7 +614,7 @@ def _call_lines(contents: str) -> dict[str, list[int]]:
     for n in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
         assert isinstance(n.func, ast.Name)
         out[n.func.id].append(n.lineno)
-    return out
+    return out, maybe_tuples
 
 
 def read_rules(path: str) -> str:
