@@ -266,3 +266,12 @@ def test_check_requirements_option_appends_after_rule_files(
     e = _guard(guard_cmd, "check", "--rules", str(rules), "--requirements", str(bad), "git")
     assert e.returncode == 1
     assert "has an invalid pattern token at index 0: token cannot be empty" in e.stderr
+
+
+def test_cache_key_follows_trust(world: dict[str, Path]) -> None:
+    _w(world["repo"] / ".codex" / "rules" / "p.rules", 'prefix_rule(pattern=["make"])\n')
+    before = discover(str(world["repo"])).cache_key()
+    assert discover(str(world["repo"])).cache_key() == before
+    _w(world["home"] / "config.toml", f'[projects."{world["repo"]}"]\ntrust_level = "trusted"\n')
+    after = discover(str(world["repo"]))
+    assert after.project_trusted and after.cache_key() != before

@@ -159,6 +159,18 @@ class Discovery:
             out.append((p, st.st_size, st.st_mtime_ns, st.st_ino))
         return tuple(out)
 
+    def cache_key(self) -> tuple[object, ...]:
+        """Everything :func:`load_discovered` depends on: the file list with layers (trust
+        changes layer names), the requirements files and the stats of every input. Equal keys
+        mean an equal :class:`LoadedPolicy`."""
+        return (
+            self.files,
+            self.requirements,
+            self.project_root,
+            self.project_trusted,
+            self.fingerprint(),
+        )
+
 
 def system_folder() -> str:
     """``$CODEX_GUARD_SYSTEM_DIR`` or ``/etc/codex``."""
