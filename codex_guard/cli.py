@@ -18,6 +18,8 @@ SUBCOMMANDS = {
     "split": "codex_guard.commands.split",
     "approve": "codex_guard.commands.approve",
     "doctor": "codex_guard.commands.doctor",
+    "test": "codex_guard.commands.test",
+    "allow": "codex_guard.commands.allow",
 }
 
 HELP = """usage: codex-guard <command> [options]
@@ -27,6 +29,8 @@ commands:
   check --rules FILE… [--] CMD…    exactly what `codex execpolicy check` prints
   explain [--json] [--cwd DIR] -- 'SHELL COMMAND'
                                    the commands, matching rules, findings and the decision
+  test [PATH…] [-v]                run every rule's match/not_match examples (all layers by default)
+  allow [--project] -- PREFIX…     always allow PREFIX (Codex's "don't ask again" rule line)
   split -- ARGV…                   how Codex itself splits a `bash -lc` argv (null = refused)
   scan [FILE|-]                    scan text for secrets and personal data
   audit verify [FILE…]             verify the audit log's hash chain (with rotated files)

@@ -281,11 +281,12 @@ def check_project_trust(cwd: str) -> Check | None:
 def check_rules(cwd: str) -> Check:
     """Every layer's rule files load and their examples pass."""
     from codex_guard.policy.errors import PolicyError
-    from codex_guard.policy.layers import discover, load_files
+    from codex_guard.policy.layers import discover, load_discovered
 
     try:
-        files, _, _ = discover(cwd)
-        load_files(files)
+        found = discover(cwd)
+        load_discovered(found)
+        files = found.files
     except PolicyError as e:
         return Check(
             "rules",

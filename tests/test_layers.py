@@ -49,7 +49,8 @@ def test_order_builtin_system_user_project_root_to_cwd_extra(
     _w(world["repo"] / "pkg" / "sub" / ".codex" / "rules" / "leaf.rules", "")
     extra = _w(tmp_path / "x.rules", "")
     monkeypatch.setenv("CODEX_GUARD_RULES", str(extra))
-    files, root, _ = discover(str(world["sub"]))
+    found = discover(str(world["sub"]))
+    files, root = found.files, found.project_root
     names = [(Path(f.path).name, f.layer) for f in files]
     assert names[0] == ("baseline.rules", "builtin")
     assert names[1:] == [
@@ -112,7 +113,7 @@ def test_codex_home_inside_project_is_not_a_project_layer(
 ) -> None:
     monkeypatch.setenv("CODEX_HOME", str(world["repo"] / ".codex"))
     _w(world["repo"] / ".codex" / "rules" / "u.rules", 'prefix_rule(pattern=["make"])\n')
-    files, _, _ = discover(str(world["sub"]))
+    files = discover(str(world["sub"])).files
     assert [f.layer for f in files if f.path.endswith("u.rules")] == ["user"]
 
 

@@ -41,13 +41,13 @@ def _evaluations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     from codex_guard.policy import layers
 
     calls: list[int] = []
-    real = layers.load_files
+    real = layers.load_discovered
 
-    def counting(files: list[layers.RuleFile]) -> object:
-        calls.append(len(files))
-        return real(files)
+    def counting(found: layers.Discovery) -> object:
+        calls.append(len(found.files))
+        return real(found)
 
-    monkeypatch.setattr(layers, "load_files", counting)
+    monkeypatch.setattr(cache, "load_discovered", counting)
     return calls
 
 

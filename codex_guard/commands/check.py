@@ -1,14 +1,18 @@
 """``codex-guard check``: byte-identical to ``codex execpolicy check`` (execpolicy.md §3).
 
 Usage: ``codex-guard check -r|--rules FILE [--rules FILE…] [--pretty]
-[--resolve-host-executables] [--] COMMAND…``. Prints ``{"matchedRules":[…],"decision":"…"}``
-(``decision`` omitted when nothing matched) as compact serde-style JSON plus a newline, exit 0.
+[--resolve-host-executables] [--requirements TOML…] [--] COMMAND…``. Prints
+``{"matchedRules":[…],"decision":"…"}`` (``decision`` omitted when nothing matched) as compact
+serde-style JSON plus a newline, exit 0.
+``--requirements`` (a codex-guard extension) appends the ``[rules]`` of a ``requirements.toml``
+after the rule files, as Codex does with ``/etc/codex/requirements.toml``.
 A file that cannot be read or parsed: ``Error: failed to read|parse policy at PATH`` and the cause
 on stderr, exit 1. Usage errors: exit 2.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 USAGE = "Usage: codex-guard check --rules <PATH> <COMMAND>..."
@@ -22,6 +26,7 @@ def _usage_error(msg: str) -> int:
 def run(argv: list[str]) -> int:
     """Run the subcommand on ``argv`` (the words after ``check``); returns the exit code."""
     rules: list[str] = []
+    reqs: list[str] = []
     pretty = resolve = False
     command: list[str] = []
     i = 0
@@ -36,6 +41,14 @@ def run(argv: list[str]) -> int:
                     "a value is required for '--rules <PATH>' but none was supplied"
                 )
             rules.append(argv[i + 1])
+            i += 2
+            continue
+        if a == "--requirements":
+            if i + 1 >= len(argv):
+                return _usage_error(
+                    "a value is required for '--requirements <PATH>' but none was supplied"
+                )
+            reqs.append(argv[i + 1])
             i += 2
             continue
         if a.startswith("--rules="):
@@ -68,6 +81,13 @@ def run(argv: list[str]) -> int:
 
     try:
         policy = load_policy(rules)
+        if reqs:
+            from codex_guard.policy.layers import requirements_policy
+
+            for r in reqs:
+                if not os.path.exists(r):
+                    raise PolicyError("No such file or directory (os error 2)", r, read_error=True)
+            policy.merge_overlay(requirements_policy(reqs))
     except PolicyError as e:
         verb = "read" if e.read_error else "parse"
         cause = "\n".join("    " + ln for ln in e.message.split("\n"))

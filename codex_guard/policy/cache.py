@@ -28,11 +28,20 @@ import re
 import sys
 from typing import Any
 
-from codex_guard.policy.layers import LoadedPolicy, RuleFile, discover
+from codex_guard.policy.layers import Discovery, LoadedPolicy, discover, load_discovered
 
 _MAGIC = "codex-guard-policy-cache/1"
 _KEEP = 32  # entries kept per cache folder; older ones are pruned on write
-_SOURCES = ("parser.py", "guard.py", "rule.py", "policy.py", "layers.py", "cache.py")
+_SOURCES = (
+    "parser.py",
+    "guard.py",
+    "rule.py",
+    "policy.py",
+    "layers.py",
+    "network.py",
+    "requirements.py",
+    "cache.py",
+)
 
 
 class LazyPattern:
@@ -115,16 +124,18 @@ def _stat(path: str) -> tuple[int, int, int] | None:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-def cache_key(files: list[RuleFile], root: str | None, trusted: bool) -> str:
-    """The hex SHA-256 of everything a cached policy depends on (see the module docstring)."""
+def cache_key(found: Discovery) -> str:
+    """The hex SHA-256 of everything a cached policy depends on: the codex-guard version and
+    evaluator sources plus :meth:`Discovery.cache_key` (files with layers, requirements, trust,
+    the stat of every input)."""
     import hashlib
 
     from codex_guard import __version__
 
     here = os.path.dirname(os.path.abspath(__file__))
-    parts: list[object] = [_MAGIC, __version__, sys.version_info[:2], root, trusted]
+    parts: list[object] = [_MAGIC, __version__, sys.version_info[:2]]
     parts += [(name, _stat(os.path.join(here, name))) for name in _SOURCES]
-    parts += [(f.path, f.layer, f.guard, _stat(f.path)) for f in files]
+    parts.append(found.cache_key())
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -180,7 +191,11 @@ def _prune(folder: str) -> None:
 
 
 def load(
-    cwd: str | None, *, extra: list[str] | None = None, home: str | None = None
+    cwd: str | None,
+    *,
+    extra: list[str] | None = None,
+    home: str | None = None,
+    requirements: list[str] | None = None,
 ) -> LoadedPolicy:
     """Every layer's policy for an event in ``cwd``, from the cache when its key still holds.
 
@@ -188,17 +203,15 @@ def load(
     evaluates the files (raising :class:`~codex_guard.policy.errors.PolicyError` for a broken
     one, which is never cached) and stores the result.
     """
-    from codex_guard.policy.layers import load_files
-
-    files, root, trusted = discover(cwd, extra=extra, home=home)
+    found = discover(cwd, extra=extra, home=home, requirements=requirements)
     if os.environ.get("CODEX_GUARD_NO_CACHE"):
-        return LoadedPolicy(load_files(files), files, root, trusted)
-    key = cache_key(files, root, trusted)
+        return load_discovered(found)
+    key = cache_key(found)
     folder = cache_dir()
     path = os.path.join(folder, f"policy-{key[:32]}.pickle")
     hit = _read(path, key)
     if hit is not None:
         return hit
-    loaded = LoadedPolicy(load_files(files), files, root, trusted)
+    loaded = load_discovered(found)
     _write(folder, path, key, loaded)
     return loaded

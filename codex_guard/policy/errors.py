@@ -54,3 +54,11 @@ class PolicyError(Exception):
         if not first:
             first = self.message.strip().splitlines()[0] if self.message.strip() else "error"
         return f"{self.location()}: {first}"
+
+    def codex_rendered(self) -> str:
+        """Codex's ``format_exec_policy_error_with_source``:
+        ``<path>:<line>: <message> (problem is on or around line <line>)`` (just the message
+        when the position is unknown)."""
+        if self.path is None or self.line is None:
+            return self.message
+        return f"{self.path}:{self.line}: {self.message} (problem is on or around line {self.line})"

@@ -6,6 +6,13 @@ event's cwd, then extra files (``--rules`` / ``CODEX_GUARD_RULES``). In each fol
 ``rules/*.rules`` are read, then codex-guard's ``guard/*.rules`` (which may use ``guard_rule``).
 All files go through one parser, so strictest-wins holds across layers.
 
+The ``[rules]`` of ``requirements.toml`` (the system folder's, then ``CODEX_GUARD_REQUIREMENTS``
+and ``--requirements`` files) are appended after all rule files, as Codex does.
+
+Two steps, so a cache can sit between them: :func:`discover` (cheap: folder listings and the user
+``config.toml``) returns a :class:`Discovery` whose ``fingerprint()`` covers every input;
+:func:`load_discovered` evaluates it (Starlark). :func:`load` is both.
+
 Project ``allow`` rules count only when Codex trusts the project (``[projects."<dir>"]
 trust_level = "trusted"`` in the user ``config.toml`` for the layer's directory, the project root
 or the git root); project prompt/forbidden rules always count.
@@ -117,6 +124,58 @@ def trusted_projects(home: str) -> set[str]:
     return out
 
 
+@dataclass(frozen=True)
+class Discovery:
+    """What :func:`discover` found: everything the policy depends on, without evaluating it.
+
+    Attributes:
+        files: the rule files, in load order.
+        requirements: ``requirements.toml`` files whose ``[rules]`` are appended after the
+            files (the system one first, then ``CODEX_GUARD_REQUIREMENTS``/``--requirements``).
+        project_root: the project root found from the cwd, or None.
+        project_trusted: whether Codex trusts that project.
+        inputs: every path whose content or listing decides the policy (rule files, the
+            folders they were listed from, requirements files, the user ``config.toml`` read for
+            trust); a cache may key on their stats (:meth:`fingerprint`).
+    """
+
+    files: tuple[RuleFile, ...]
+    requirements: tuple[str, ...] = ()
+    project_root: str | None = None
+    project_trusted: bool = False
+    inputs: tuple[str, ...] = ()
+
+    def fingerprint(self) -> tuple[tuple[str, int, int, int] | tuple[str], ...]:
+        """``(path, size, mtime_ns, inode)`` of every input (``(path,)`` when missing): equal
+        fingerprints mean an equal policy."""
+        out: list[tuple[str, int, int, int] | tuple[str]] = []
+        for p in self.inputs:
+            try:
+                st = os.stat(p)
+            except OSError:
+                out.append((p,))
+                continue
+            out.append((p, st.st_size, st.st_mtime_ns, st.st_ino))
+        return tuple(out)
+
+    def cache_key(self) -> tuple[object, ...]:
+        """Everything :func:`load_discovered` depends on: the file list with layers (trust
+        changes layer names), the requirements files and the stats of every input. Equal keys
+        mean an equal :class:`LoadedPolicy`."""
+        return (
+            self.files,
+            self.requirements,
+            self.project_root,
+            self.project_trusted,
+            self.fingerprint(),
+        )
+
+
+def system_folder() -> str:
+    """``$CODEX_GUARD_SYSTEM_DIR`` or ``/etc/codex``."""
+    return os.environ.get("CODEX_GUARD_SYSTEM_DIR") or SYSTEM_DIR
+
+
 def discover(
     cwd: str | None,
     *,
@@ -124,8 +183,10 @@ def discover(
     home: str | None = None,
     system_dir: str | None = None,
     packs: bool = True,
-) -> tuple[list[RuleFile], str | None, bool]:
-    """List the rule files of every layer for an event in ``cwd``.
+    requirements: list[str] | None = None,
+) -> Discovery:
+    """List the rule files of every layer for an event in ``cwd`` (cheap: listings, stats and
+    the user ``config.toml`` only; no Starlark).
 
     Args:
         cwd: the event's working directory (None: no project layers).
@@ -133,21 +194,28 @@ def discover(
         home: the Codex home (default ``$CODEX_HOME`` or ``~/.codex``).
         system_dir: the system folder (default ``$CODEX_GUARD_SYSTEM_DIR`` or ``/etc/codex``).
         packs: include the built-in packs.
-
-    Returns:
-        ``(files, project_root, project_trusted)``.
+        requirements: extra ``requirements.toml`` files (after the system one and
+            ``CODEX_GUARD_REQUIREMENTS``).
 
     Raises:
         PolicyError: a rules folder cannot be listed or the user config.toml is invalid.
     """
     home = home or codex_home()
-    system_dir = system_dir or os.environ.get("CODEX_GUARD_SYSTEM_DIR") or SYSTEM_DIR
+    sysdir = system_dir or system_folder()
     files: list[RuleFile] = []
+    inputs: list[str] = []
+
+    def folder(base: str, layer: str) -> None:
+        for sub, guard in (("rules", False), ("guard", True)):
+            d = os.path.join(base, sub)
+            inputs.append(d)
+            files.extend(RuleFile(p, layer, guard) for p in _rules_in(d))
+
     if packs:
+        inputs.append(PACKS_DIR)
         files += [RuleFile(p, "builtin", True) for p in _rules_in(PACKS_DIR)]
-    for folder, layer in ((system_dir, "system"), (home, "user")):
-        files += [RuleFile(p, layer) for p in _rules_in(os.path.join(folder, "rules"))]
-        files += [RuleFile(p, layer, True) for p in _rules_in(os.path.join(folder, "guard"))]
+    folder(sysdir, "system")
+    folder(home, "user")
     root = project_root(cwd) if cwd else None
     trusted = False
     if cwd and root:
@@ -165,22 +233,24 @@ def discover(
             and os.path.realpath(os.path.join(d, ".codex")) != os.path.realpath(home)
         ]
         if dirs:
+            inputs.append(os.path.join(home, "config.toml"))
             marks = trusted_projects(home)
             trusted = bool({root, os.path.normpath(root)} & marks)
             for d in dirs:
                 layer_trusted = trusted or os.path.normpath(d) in marks
-                layer = "project" if layer_trusted else UNTRUSTED_PROJECT
-                base = os.path.join(d, ".codex")
-                files += [RuleFile(p, layer) for p in _rules_in(os.path.join(base, "rules"))]
-                files += [RuleFile(p, layer, True) for p in _rules_in(os.path.join(base, "guard"))]
+                folder(os.path.join(d, ".codex"), "project" if layer_trusted else UNTRUSTED_PROJECT)
             trusted = trusted or any(os.path.normpath(d) in marks for d in dirs)
     env_extra = [p for p in os.environ.get("CODEX_GUARD_RULES", "").split(os.pathsep) if p]
     for p in [*env_extra, *(extra or [])]:
         files.append(RuleFile(os.path.abspath(p), "extra", p.endswith(".guard.rules")))
-    return files, root, trusted
+    env_req = [p for p in os.environ.get("CODEX_GUARD_REQUIREMENTS", "").split(os.pathsep) if p]
+    reqs = [os.path.join(sysdir, "requirements.toml")]
+    reqs += [os.path.abspath(p) for p in [*env_req, *(requirements or [])]]
+    inputs += [f.path for f in files] + reqs
+    return Discovery(tuple(files), tuple(reqs), root, trusted, tuple(inputs))
 
 
-def load_files(files: list[RuleFile]) -> Policy:
+def load_files(files: list[RuleFile] | tuple[RuleFile, ...]) -> Policy:
     """Parse ``files`` in order with one parser.
 
     Raises:
@@ -194,9 +264,81 @@ def load_files(files: list[RuleFile]) -> Policy:
     return parser.policy
 
 
+def requirements_policy(paths: list[str] | tuple[str, ...]) -> Policy:
+    """The ``[rules]`` of every existing ``requirements.toml`` in ``paths``, in order.
+
+    Raises:
+        PolicyError: a requirements file is unreadable or invalid.
+    """
+    out = Policy()
+    if not any(os.path.exists(p) for p in paths):
+        return out  # the common case: no import, no TOML
+    from codex_guard.policy.requirements import load_requirements
+
+    for p in paths:
+        req = load_requirements(p)
+        if req is not None:
+            out.merge_overlay(req)
+    return out
+
+
+def load_discovered(found: Discovery) -> LoadedPolicy:
+    """Evaluate what :func:`discover` found: every rule file through one parser, then the
+    requirements rules appended after them (Codex ``merge_overlay``). This is the expensive
+    step (Starlark); its result depends only on ``found.fingerprint()``.
+
+    Raises:
+        PolicyError: a rule or requirements file is unreadable or invalid.
+    """
+    policy = load_files(found.files)
+    policy.merge_overlay(requirements_policy(found.requirements))
+    return LoadedPolicy(policy, list(found.files), found.project_root, found.project_trusted)
+
+
 def load(
-    cwd: str | None, *, extra: list[str] | None = None, home: str | None = None
+    cwd: str | None,
+    *,
+    extra: list[str] | None = None,
+    home: str | None = None,
+    requirements: list[str] | None = None,
 ) -> LoadedPolicy:
-    """Discover and load every layer for an event in ``cwd`` (see :func:`discover`)."""
-    files, root, trusted = discover(cwd, extra=extra, home=home)
-    return LoadedPolicy(load_files(files), files, root, trusted)
+    """Discover and load every layer for an event in ``cwd`` (:func:`discover` then
+    :func:`load_discovered`)."""
+    return load_discovered(discover(cwd, extra=extra, home=home, requirements=requirements))
+
+
+def codex_policy(
+    layers: list[tuple[str, str]],
+    requirements: Policy | None = None,
+    *,
+    ignore_user_and_project: bool = False,
+) -> tuple[Policy, PolicyError | None]:
+    """The policy Codex itself builds (``load_exec_policy_with_warning``), for comparison.
+
+    Args:
+        layers: the *enabled* config layers, lowest precedence first, as ``(source,
+            config_folder)`` with source ``system``/``user``/``project``.
+        requirements: the requirements policy, appended after the file rules.
+        ignore_user_and_project: Codex's ``--ignore-rules``.
+
+    Returns:
+        ``(policy, warning)``: on a parse error Codex warns and drops *every* rules file,
+        keeping only the requirements policy (or an empty one); codex-guard's hook instead
+        fails closed.
+
+    Raises:
+        PolicyError: a ``rules`` folder exists but cannot be listed (Codex ``ReadDir``, a hard
+            error).
+    """
+    files = []
+    for source, folder in layers:
+        if ignore_user_and_project and source in ("user", "project"):
+            continue
+        files += [RuleFile(p, source) for p in _rules_in(os.path.join(folder, "rules"))]
+    try:
+        policy = load_files(files)
+    except PolicyError as e:
+        return (requirements or Policy()), e
+    if requirements is not None:
+        policy.merge_overlay(requirements)
+    return policy, None

@@ -17,6 +17,7 @@ from typing import Any
 
 from codex_guard.policy import rshlex
 from codex_guard.policy.errors import PolicyError
+from codex_guard.policy.network import NetworkRule, NetworkRuleError, normalize_host, parse_protocol
 from codex_guard.policy.paths import normalize_lexically
 from codex_guard.policy.policy import Policy
 from codex_guard.policy.rule import DECISIONS, PrefixRule, RuleMatch, Source, Token
@@ -197,6 +198,7 @@ class _Pending:
     rules: list[Any]
     match: list[list[str]]
     not_match: list[list[str]]
+    source: Source
     guard: bool = False
 
 
@@ -206,12 +208,13 @@ class PolicyParser:
 
     Attributes:
         policy: the accumulated policy.
-        guard_builtins: offer codex-guard's ``guard_rule`` builtin (never for Codex folders).
-        network_rules: ``network_rule`` calls seen, as dicts (kept for completeness).
+        examples: when a list, every ``match``/``not_match`` example's outcome is appended to
+            it and failing examples do not raise (``codex-guard test``); when None (the
+            default) the first failure raises as in Codex.
     """
 
     policy: Policy = field(default_factory=Policy)
-    network_rules: list[dict[str, Any]] = field(default_factory=list)
+    examples: list[ExampleResult] | None = None
 
     def parse(
         self, path: str, contents: str, *, layer: str = "extra", guard_builtins: bool = False
@@ -231,11 +234,11 @@ class PolicyParser:
         """
         import starlark as sl
 
-        lines = _call_lines(contents)
+        lines, maybe_tuples = _call_lines(contents)
         pending: list[_Pending] = []
         state = {"calls": 0, "fail_at": -1}
 
-        idx_by_kind = {"prefix_rule": 0, "guard_rule": 0}
+        idx_by_kind = {"prefix_rule": 0, "guard_rule": 0, "network_rule": 0}
 
         def located(kind: str) -> Source:
             known = lines[kind]
@@ -251,6 +254,7 @@ class PolicyParser:
 
         def prefix_rule(*args: Any, **kwargs: Any) -> None:
             i = enter()
+            args, kwargs = tuples.restore(i, args, kwargs)
             b = bind(
                 "prefix_rule",
                 [
@@ -285,10 +289,10 @@ class PolicyParser:
             ]
             for r in rules:
                 self.policy.add_rule(r)
-            pending.append(_Pending(i, list(rules), match, not_match))
+            pending.append(_Pending(i, list(rules), match, not_match, src))
 
         def host_executable(*args: Any, **kwargs: Any) -> None:
-            enter()
+            args, kwargs = tuples.restore(enter(), args, kwargs)
             b = bind(
                 "host_executable", [("name", "str", True), ("paths", "list", True)], args, kwargs
             )
@@ -321,7 +325,7 @@ class PolicyParser:
             self.policy.host_executables[name] = paths
 
         def network_rule(*args: Any, **kwargs: Any) -> None:
-            enter()
+            args, kwargs = tuples.restore(enter(), args, kwargs)
             b = bind(
                 "network_rule",
                 [
@@ -333,22 +337,25 @@ class PolicyParser:
                 args,
                 kwargs,
             )
-            proto = b["protocol"]
-            aliases = {"https_connect": "https", "http-connect": "https"}
-            proto = aliases.get(proto, proto)
-            if proto not in ("http", "https", "socks5_tcp", "socks5_udp"):
-                raise _RuleError(
-                    "invalid rule: network_rule protocol must be one of http, https, socks5_tcp, "
-                    f"socks5_udp (got {b['protocol']})"
-                )
+            try:
+                proto = parse_protocol(b["protocol"])
+            except NetworkRuleError as e:
+                raise _RuleError(f"invalid rule: {e}") from None
             decision = "forbidden" if b["decision"] == "deny" else parse_decision(b["decision"])
-            parse_justification(b.get("justification"))
-            self.network_rules.append({"host": b["host"], "protocol": proto, "decision": decision})
+            justification = parse_justification(b.get("justification"))
+            try:
+                host = normalize_host(b["host"])
+            except NetworkRuleError as e:
+                raise _RuleError(f"invalid rule: {e}") from None
+            src = located("network_rule")
+            idx_by_kind["network_rule"] += 1
+            self.policy.network_rules.append(NetworkRule(host, proto, decision, justification, src))
 
         def guard_rule(*args: Any, **kwargs: Any) -> None:
             from codex_guard.policy.guard import GuardRule
 
             i = enter()
+            args, kwargs = tuples.restore(i, args, kwargs)
             b = bind("guard_rule", GuardRule.PARAMS, args, kwargs)
             src = located("guard_rule")
             idx_by_kind["guard_rule"] += 1
@@ -360,6 +367,7 @@ class PolicyParser:
                     [rule],
                     parse_examples(b.get("match")),
                     parse_examples(b.get("not_match")),
+                    src,
                     guard=True,
                 )
             )
@@ -371,6 +379,8 @@ class PolicyParser:
         }
         if guard_builtins:
             builtins["guard_rule"] = guard_rule
+
+        tuples = _TupleMasks.find(path, contents, list(builtins)) if maybe_tuples else _NO_TUPLES
 
         def evaluate() -> None:
             dialect = sl.Dialect.extended()
@@ -386,12 +396,16 @@ class PolicyParser:
         except sl.StarlarkError as e:
             raise _starlark_error(str(e), path) from None
         self.policy.files.append(path)
+        if self.examples is not None:
+            for p in pending:
+                self.examples += _example_results(p, self.policy.host_executables)
+            return
         err = self._validate(pending)
         if err is not None:
             message, call_index = err
             # Re-run the file, failing at that call, to learn its position from starlark.
             state["calls"], state["fail_at"] = 0, call_index
-            idx_by_kind.update(prefix_rule=0, guard_rule=0)
+            idx_by_kind.update(prefix_rule=0, guard_rule=0, network_rule=0)
             saved = (dict(self.policy.rules_by_program), list(self.policy.guard_rules))
             line = col = None
             try:
@@ -442,6 +456,62 @@ class PolicyParser:
         return None
 
 
+@dataclass(frozen=True)
+class ExampleResult:
+    """The outcome of one ``match``/``not_match`` example of one rule call.
+
+    Attributes:
+        source: the rule call's file, line and layer.
+        rule: the rule's pattern, readable (``git [push|fetch]``).
+        kind: ``match`` or ``not_match``.
+        example: the example, shell-quoted as Codex renders it.
+        passed: whether the example behaved as declared.
+        matched_by: for a failing ``not_match``, the rule match it produced (Rust debug text).
+    """
+
+    source: Source
+    rule: str
+    kind: str
+    example: str
+    passed: bool
+    matched_by: str | None = None
+
+
+def _example_results(p: _Pending, host_executables: dict[str, list[str]]) -> list[ExampleResult]:
+    """Every example of one call checked as Codex does (temporary policy of that call's rules
+    plus the host executables known so far, host resolution on)."""
+    if p.guard:
+        from codex_guard.policy.guard import example_argv
+
+        rule = p.rules[0]
+
+        def hits(ex: list[str]) -> str | None:
+            m = rule.match(example_argv(ex))
+            return None if m is None else str(rule.debug())
+    else:
+        tmp = Policy(host_executables=dict(host_executables))
+        for r in p.rules:
+            tmp.add_rule(r)
+
+        def hits(ex: list[str]) -> str | None:
+            ms = tmp.matches(ex, resolve_host_executables=True)
+            return ms[0].debug() if ms else None
+
+    toks = list(p.rules[0].pattern_tokens())
+    if len(p.rules) > 1:
+        toks[0] = "[" + "|".join(r.first for r in p.rules) + "]"
+    text = " ".join(toks)
+    out = []
+    for kind, examples in (("not_match", p.not_match), ("match", p.match)):
+        for ex in examples:
+            hit = hits(ex)
+            passed = (hit is None) if kind == "not_match" else (hit is not None)
+            rendered = rshlex.try_join(ex) or "unable to render example"
+            by = hit if kind == "not_match" else None
+            out.append(ExampleResult(p.source, text, kind, rendered, passed, by))
+    return out
+
+
 def _starlark_error(text: str, path: str) -> PolicyError:
     text = text.replace("error: _RuleError: ", "error: ")
     locs = _LOC_RE.findall(text)
@@ -451,17 +521,91 @@ def _starlark_error(text: str, path: str) -> PolicyError:
     return PolicyError("starlark error: " + text, path, line, col)
 
 
-def _call_lines(contents: str) -> dict[str, list[int]]:
-    """Line numbers of ``prefix_rule(``/``guard_rule(`` calls in source order, found with
-    Python's ``ast`` (Starlark's syntax is a subset of Python's). Used to label rules with the
-    line they come from; empty when the file is not Python-parsable."""
+# starlark-pyo3 hands Starlark tuples to Python as lists, but Codex's builtins refuse tuples where
+# they want lists. When a file may contain tuples, a first evaluation with recording stand-ins
+# (written in Starlark, where ``type()`` still tells them apart) notes, per builtin call, which
+# values were tuples, three levels deep (argument, element, alternative/token); the real
+# evaluation then turns those lists back into tuples before checking, so the messages are Codex's.
+_MASK_PRELUDE = """
+def __cg_m2(v):
+    t = type(v)
+    return [t, [type(x) for x in v]] if t in ("list", "tuple") else t
+def __cg_m1(v):
+    t = type(v)
+    return [t, [__cg_m2(x) for x in v]] if t in ("list", "tuple") else t
+def __cg_m0(v):
+    t = type(v)
+    return [t, [__cg_m1(x) for x in v]] if t in ("list", "tuple") else t
+"""
+_MASK_STUB = """
+def {name}(*args, **kwargs):
+    __cg_record([__cg_m0(a) for a in args], {{k: __cg_m0(v) for k, v in kwargs.items()}})
+"""
+
+
+def _retuple(value: Any, mask: Any) -> Any:
+    if not isinstance(mask, list) or not isinstance(value, list) or len(mask) != 2:
+        return value
+    kinds = mask[1]
+    items = [_retuple(v, m) for v, m in zip(value, kinds, strict=False)] + value[len(kinds) :]
+    return tuple(items) if mask[0] == "tuple" else items
+
+
+@dataclass
+class _TupleMasks:
+    """Per builtin call (in call order), the tuple masks of its positional and named args."""
+
+    calls: list[tuple[list[Any], dict[str, Any]]] = field(default_factory=list)
+
+    @classmethod
+    def find(cls, path: str, contents: str, names: list[str]) -> _TupleMasks:
+        """Record the masks with a stand-in evaluation; empty when that evaluation fails (the
+        real one then reports the failure)."""
+        import starlark as sl
+
+        out = cls()
+        dialect = sl.Dialect.extended()
+        dialect.enable_f_strings = True
+        module = sl.Module()
+        module.add_callable("__cg_record", lambda a, k: out.calls.append((a, k)))
+        prelude = _MASK_PRELUDE + "".join(_MASK_STUB.format(name=n) for n in names)
+        try:
+            sl.eval(module, sl.parse(path, prelude + contents, dialect), sl.Globals.standard())
+        except sl.StarlarkError:
+            return cls()
+        return out
+
+    def restore(
+        self, index: int, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """``args``/``kwargs`` of call ``index`` with recorded tuples turned back into tuples."""
+        if index >= len(self.calls):
+            return args, kwargs
+        amask, kmask = self.calls[index]
+        args = tuple(_retuple(v, m) for v, m in zip(args, amask, strict=False)) + args[len(amask) :]
+        kwargs = {k: _retuple(v, kmask.get(k)) for k, v in kwargs.items()}
+        return args, kwargs
+
+
+_NO_TUPLES = _TupleMasks()
+
+
+def _call_lines(contents: str) -> tuple[dict[str, list[int]], bool]:
+    """Line numbers of builtin calls in source order, found with Python's ``ast`` (Starlark's
+    syntax is a subset of Python's), and whether the file may build tuples. Lines label rules
+    with where they come from (empty when the file is not Python-parsable, which also counts as
+    "may build tuples")."""
     import ast
 
-    out: dict[str, list[int]] = {"prefix_rule": [], "guard_rule": []}
+    out: dict[str, list[int]] = {"prefix_rule": [], "guard_rule": [], "network_rule": []}
     try:
         tree = ast.parse(contents)
     except (SyntaxError, ValueError):
-        return out
+        return out, True
+    maybe_tuples = any(
+        isinstance(n, ast.Tuple) or (isinstance(n, ast.Name) and n.id == "tuple")
+        for n in ast.walk(tree)
+    )
     calls = [
         n
         for n in ast.walk(tree)
@@ -470,7 +614,7 @@ def _call_lines(contents: str) -> dict[str, list[int]]:
     for n in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
         assert isinstance(n.func, ast.Name)
         out[n.func.id].append(n.lineno)
-    return out
+    return out, maybe_tuples
 
 
 def read_rules(path: str) -> str:

@@ -12,8 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from codex_guard.policy.errors import PolicyError
+from codex_guard.policy.network import NetworkRule
 from codex_guard.policy.paths import absolutize, file_name
-from codex_guard.policy.rule import PrefixRule, RuleMatch, strictest
+from codex_guard.policy.rule import DECISIONS, PrefixRule, RuleMatch, Source, strictest
 
 
 class ArgvRule(Protocol):
@@ -35,17 +37,47 @@ class Policy:
         rules_by_program: prefix rules keyed by their first token, in insertion order.
         host_executables: ``host_executable`` mappings, name → normalised absolute paths.
         guard_rules: codex-guard argv rules (built-in packs and ``guard/`` folders only).
+        network_rules: ``network_rule`` calls, in declaration order.
         files: every file that contributed, in load order.
     """
 
     rules_by_program: dict[str, list[PrefixRule]] = field(default_factory=dict)
     host_executables: dict[str, list[str]] = field(default_factory=dict)
     guard_rules: list[ArgvRule] = field(default_factory=list)
+    network_rules: list[NetworkRule] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
     def add_rule(self, rule: PrefixRule) -> None:
         """Append ``rule`` after the existing rules for its program."""
         self.rules_by_program.setdefault(rule.first, []).append(rule)
+
+    def add_prefix_rule(
+        self, prefix: list[str], decision: str, source: Source | None = None
+    ) -> PrefixRule:
+        """``Policy::add_prefix_rule``: append an all-literal rule without justification.
+
+        Raises:
+            PolicyError: ``prefix`` is empty (Codex ``InvalidPattern``) or ``decision`` unknown.
+        """
+        if not prefix:
+            raise PolicyError("invalid pattern element: prefix cannot be empty")
+        if decision not in DECISIONS:
+            raise PolicyError(f"invalid decision: {decision}")
+        src = source or Source("<memory>")
+        rule = PrefixRule(prefix[0], tuple(prefix[1:]), decision, None, src)
+        self.add_rule(rule)
+        return rule
+
+    def merge_overlay(self, overlay: Policy) -> None:
+        """``Policy::merge_overlay``: append the overlay's rules after ours per program,
+        concatenate network rules and guard rules, let its host executables replace ours."""
+        for rules in overlay.rules_by_program.values():
+            for r in rules:
+                self.add_rule(r)
+        self.network_rules += overlay.network_rules
+        self.guard_rules += overlay.guard_rules
+        self.host_executables.update(overlay.host_executables)
+        self.files += [f for f in overlay.files if f not in self.files]
 
     def rule_count(self) -> int:
         """Number of prefix rules (one per first-token alternative) plus guard rules."""
@@ -96,6 +128,35 @@ class Policy:
             if m is not None:
                 out.append(m)
         return out
+
+
+def evaluation_json_obj(
+    policy: Policy,
+    commands: list[list[str]],
+    fallback: str | None,
+    *,
+    resolve_host_executables: bool = False,
+) -> dict[str, object]:
+    """Codex's ``Evaluation`` for ``check_multiple_with_options`` with a constant heuristics
+    fallback: ``{"decision", "matchedRules"}`` in that order; each command without a rule
+    match contributes ``{"heuristicsRuleMatch": {"command", "decision"}}`` when ``fallback`` is
+    given. ``decision`` is omitted only when nothing at all matched."""
+    rules: list[dict[str, object]] = []
+    decisions: list[str] = []
+    for cmd in commands:
+        ms = policy.matches(cmd, resolve_host_executables=resolve_host_executables)
+        if ms:
+            rules += [m.to_json_obj() for m in ms]
+            decisions += [m.decision for m in ms]
+        elif fallback is not None:
+            rules.append({"heuristicsRuleMatch": {"command": list(cmd), "decision": fallback}})
+            decisions.append(fallback)
+    obj: dict[str, object] = {}
+    d = strictest(decisions)
+    if d is not None:
+        obj["decision"] = d
+    obj["matchedRules"] = rules
+    return obj
 
 
 def check_json_obj(matches: Iterable[RuleMatch]) -> dict[str, object]:

@@ -86,7 +86,14 @@ _SINGLE = 2
 _DOUBLE = 4
 
 
+_UNQUOTED_OK = frozenset(b"+-./:@]_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_SINGLE_BAD = frozenset(b"'^\\")
+_DOUBLE_BAD = frozenset(b"`$!^")
+
+
 def _strategy(s: bytes) -> tuple[int, int]:
+    """``quoting_strategy`` of shlex 1.3.0: the longest prefix one strategy can cover, and the
+    best strategy for it (unquoted, then single, then double quotes)."""
     prev = _SINGLE | _DOUBLE | _UNQUOTED
     i = 0
     if s[0] == ord("^"):
@@ -95,19 +102,15 @@ def _strategy(s: bytes) -> tuple[int, int]:
     while i < len(s):
         c = s[i]
         cur = prev
-        if c >= 0x80 or c == 0:
+        if c >= 0x80:
             cur &= ~_UNQUOTED
         else:
-            ch = chr(c)
-            if not (ch.isalnum() or ch in "+-./:@]_=,%"):
+            if c not in _UNQUOTED_OK:
                 cur &= ~_UNQUOTED
-            if ch in '!$`"\\':
-                cur &= ~_DOUBLE
-            if ch == "'":
+            if c in _SINGLE_BAD:
                 cur &= ~_SINGLE
-            if ch == "^" or c < 0x20 or c == 0x7F:
-                # control characters and '^' are only safe inside single quotes
-                cur &= ~(_DOUBLE | _UNQUOTED) if ch == "^" else cur
+            if c in _DOUBLE_BAD:
+                cur &= ~_DOUBLE
         if cur == 0:
             break
         prev = cur
