@@ -17,9 +17,23 @@ SHELL_TOOLS = ("Bash",)
 
 
 def _now() -> str:
-    from datetime import UTC, datetime
+    """UTC now as ISO 8601 with milliseconds (``2026-11-21T19:17:14.123Z``), without importing
+    ``datetime`` on the hook path."""
+    import time
 
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    ns = time.time_ns()
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 1_000_000_000))
+    return f"{stamp}.{ns // 1_000_000 % 1000:03d}Z"
+
+
+def _uuid4() -> str:
+    """A random (version 4, RFC 4122 §4.4) UUID string, without importing ``uuid`` (which loads
+    ``platform`` and the C helper) on the hook path."""
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40
+    b[8] = (b[8] & 0x3F) | 0x80
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _user() -> str:
@@ -67,8 +81,6 @@ def audit_entry(event: Event, v: Verdict) -> dict[str, Any]:
     PostToolUse, UserPromptSubmit …), in the seed's field order plus ``event``/``client``.
     ``command`` is the verdict's judged argvs, else the tool call's command split into words, else
     ``[]``. Secrets are redacted from commands and reasons; prompt text is never included."""
-    import uuid
-
     from codex_guard import scan
 
     rules: list[dict[str, Any]] = [
@@ -94,7 +106,7 @@ def audit_entry(event: Event, v: Verdict) -> dict[str, Any]:
         reasons.append(v.error)
     entry: dict[str, Any] = {
         "timestamp": _now(),
-        "event_id": str(uuid.uuid4()),
+        "event_id": _uuid4(),
         "user": _user(),
         "session_id": event.session_id,
         "command": _redact_tokens(v.commands or _event_command(event)),

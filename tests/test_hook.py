@@ -251,3 +251,20 @@ def test_random_commands_always_decide_cleanly(henv: HookEnv, cmd: str) -> None:
     assert done.returncode == 0 and b"Traceback" not in done.stderr
     if done.stdout.strip():
         _deny_reason(json.loads(done.stdout))
+
+
+def test_audit_ids_and_timestamps_have_the_standard_forms() -> None:
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from codex_guard.hook import _now, _uuid4
+
+    ids = {_uuid4() for _ in range(200)}
+    assert len(ids) == 200
+    for s in ids:
+        u = uuid.UUID(s)
+        assert str(u) == s and u.version == 4 and u.variant == uuid.RFC_4122
+    stamp = _now()
+    assert stamp.endswith("Z") and len(stamp) == len("2026-11-21T19:17:14.123Z")
+    parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    assert abs(datetime.now(UTC) - parsed) < timedelta(seconds=5)
