@@ -116,12 +116,14 @@ def _candidates(
                 continue
             if det.entropy is not None and shannon_entropy(secret) < det.entropy:
                 continue
-            if validator is not None and not validator(
-                Candidate(text, start, end, m.start(), m.end())
-            ):
-                if vetoing:
-                    vetoes.append(_Hit(i, det, start, end))
-                continue
+            if validator is not None:
+                cand = Candidate(text, start, end, m.start(), m.end())
+                if not validator(cand):
+                    if vetoing:
+                        vetoes.append(_Hit(i, det, start, end))
+                    continue
+                start, end = cand.start, cand.end  # a validator may narrow the span
+                secret = text[start:end]
             if filters.is_placeholder(secret):
                 continue
             if context is not None:

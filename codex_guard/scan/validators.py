@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from . import filters
+from .pii import PII_VALIDATORS
 
 __all__ = ["CHECKSUM_VALIDATORS", "VALIDATORS", "Candidate", "shannon_entropy"]
 
@@ -526,7 +527,17 @@ def connection_string(c: Candidate) -> bool:
 
 
 CHECKSUM_VALIDATORS = frozenset(
-    {"github_checksum", "grafana_sa_checksum", "gitlab_checksum", "bech32_checksum"}
+    {
+        "github_checksum",
+        "grafana_sa_checksum",
+        "gitlab_checksum",
+        "bech32_checksum",
+        "luhn_card",
+        "iban_mod97",
+        "bitcoin_address",
+        "eip55",
+        "uk_nhs",
+    }
 )
 """Validators that check a format's own checksum. A match that fails one of them is a
 look-alike (a fake or mistyped token): the engine then also drops less specific findings
@@ -545,5 +556,6 @@ VALIDATORS: dict[str, Callable[[Candidate], bool]] = {
     "generic_password": generic_password,
     "basic_auth": basic_auth,
     "connection_string": connection_string,
+    **PII_VALIDATORS,
 }
 """Validator name (as written in ``detectors.toml``) -> function."""
