@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from codex_guard.events import Event, PromptSubmit, ToolCall
-from codex_guard.verdict import FORBIDDEN, FindingRef, Verdict
+from codex_guard.verdict import FORBIDDEN, Verdict
 
 SHELL_TOOLS = ("Bash",)
 
@@ -117,16 +117,11 @@ def judge_command(command: str, cwd: str, extra_rules: list[str] | None = None) 
     return judge(loaded, analyze_script(command), cwd or None)
 
 
-def judge_prompt(prompt: str) -> Verdict:
-    """Scan a prompt; any finding makes the verdict ``forbidden`` (block)."""
-    from codex_guard import scan
+def judge_prompt(prompt: str, cwd: str | None = None) -> Verdict:
+    """Scan a prompt under guardrails.toml (see :mod:`codex_guard.gate`)."""
+    from codex_guard.gate import judge_prompt as judge
 
-    v = Verdict()
-    for f in scan.scan(prompt):
-        v.findings.append(FindingRef(f.kind, f.redacted, f.description))
-    if v.findings:
-        v.decision = FORBIDDEN
-    return v
+    return judge(prompt, cwd)
 
 
 def handle(event: Event, extra_rules: list[str] | None = None) -> dict[str, Any] | None:
@@ -140,12 +135,22 @@ def handle(event: Event, extra_rules: list[str] | None = None) -> dict[str, Any]
             v = Verdict(decision=FORBIDDEN, error="shell tool call without a command string")
         else:
             v = judge_command(event.command, event.cwd, extra_rules)
+            from codex_guard.gate import scan_command
+
+            scan_command(event.command, event.cwd, v)
         _audit(event, v)
         return render.render_tool(v, event.client, event.name)
     if isinstance(event, PromptSubmit):
-        v = judge_prompt(event.prompt)
+        v = judge_prompt(event.prompt, event.cwd)
         _audit(event, v)
         return render.render_prompt(v)
+    if event.name == "PostToolUse":
+        from codex_guard.gate import judge_tool_output
+
+        v = judge_tool_output(event.raw.get("tool_response"), event.cwd)
+        if v.decision or v.error or v.notices:
+            _audit(event, v)
+        return render.render_post_tool(v)
     return None
 
 
@@ -163,7 +168,7 @@ def fail_closed(event: Event | None, err: BaseException) -> dict[str, Any] | Non
     msg = f"codex-guard internal error ({type(err).__name__}: {err}); failing closed"
     if event is None:
         return None
-    if event.name == "UserPromptSubmit":
+    if event.name in ("UserPromptSubmit", "PostToolUse"):
         return {"decision": "block", "reason": msg}
     if event.name in ("PreToolUse", "PermissionRequest") and isinstance(event, ToolCall):
         if event.tool_name not in SHELL_TOOLS:

@@ -294,7 +294,7 @@ def _trust_keys(hooks_path: str, hooks: dict[str, Any]) -> dict[str, str]:
 def install(
     client: str = "codex", project: bool = False, cwd: str | None = None, command: str | None = None
 ) -> Result:
-    """Add codex-guard's PreToolUse (matcher ``Bash``) and UserPromptSubmit hooks.
+    """Add codex-guard's PreToolUse (matcher ``Bash``), UserPromptSubmit and PostToolUse hooks.
 
     Args:
         client: ``codex`` or ``claude``.

@@ -25,6 +25,8 @@ field                 required  meaning
                                 keywords are also the format's public prefixes, which the
                                 redacted form may keep (``ghp_``, ``AKIA``)
 ``source``            no        where the format is documented
+``category``          no        ``"secret"`` (default) or ``"personal"`` (personal data); the
+                                hook's default action depends on it (``guardrails.toml``)
 ====================  ========  ==================================================================
 """
 
@@ -35,7 +37,14 @@ from typing import Any, NamedTuple
 
 from .validators import VALIDATORS
 
-__all__ = ["Catalogue", "CatalogueError", "Detector", "load_catalogue"]
+__all__ = [
+    "Catalogue",
+    "CatalogueError",
+    "Detector",
+    "build_catalogue",
+    "load_catalogue",
+    "parse_custom_detectors",
+]
 
 DEFAULT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "detectors.toml")
 
@@ -67,6 +76,11 @@ class Detector(NamedTuple):
     context_window: int = 200
     specificity: int = 50
     source: str = ""
+    category: str = "secret"
+    timeout: float | None = None
+
+
+CATEGORIES = ("secret", "personal")
 
 
 class Catalogue:
@@ -88,11 +102,27 @@ class Catalogue:
         """Indices (catalogue order) of the detectors whose keywords occur in ``lowered``.
 
         ``lowered`` must be the lower-cased text. A detector with no keywords always runs.
+
+        One left-to-right pass: a single alternation of every keyword not seen yet is searched
+        from the current position; each hit removes its keyword from the alternation (the
+        pattern is rebuilt, at most once per distinct keyword present) and the search resumes
+        at the same position, so that a keyword that is a prefix of another one found there
+        (``sk-`` under ``sk-proj-``) is still seen. The cost is one linear scan of the text
+        plus one small compile per keyword present, whatever the number of occurrences.
         """
+        import re
+
         chosen = set(self.always_run)
-        for keyword, indices in self.keyword_index.items():
-            if keyword in lowered:
-                chosen.update(indices)
+        remaining = sorted(self.keyword_index, key=lambda k: (-len(k), k))
+        pos = 0
+        while remaining:
+            m = re.compile("|".join(map(re.escape, remaining))).search(lowered, pos)
+            if m is None:
+                break
+            keyword = m.group()
+            chosen.update(self.keyword_index[keyword])
+            remaining.remove(keyword)
+            pos = m.start()
         return sorted(chosen)
 
     def by_id(self, detector_id: str) -> Detector:
@@ -135,6 +165,7 @@ _KNOWN_FIELDS = frozenset(
         "context_window",
         "specificity",
         "source",
+        "category",
     }
 )
 
@@ -174,6 +205,9 @@ def _parse_detector(table: dict[str, Any], index: int) -> Detector:
     source = table.get("source", "")
     if not isinstance(source, str):
         raise CatalogueError(f"{where}: source must be a string")
+    category = table.get("category", "secret")
+    if category not in CATEGORIES:
+        raise CatalogueError(f"{where}: category must be one of {CATEGORIES}")
     return Detector(
         id=det_id,
         description=_expect(table, "description", str, where),
@@ -189,6 +223,7 @@ def _parse_detector(table: dict[str, Any], index: int) -> Detector:
         context_window=window,
         specificity=specificity,
         source=source,
+        category=category,
     )
 
 
@@ -212,6 +247,11 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
             raise CatalogueError(f"duplicate detector id {det.id!r}")
         seen.add(det.id)
         detectors.append(det)
+    return build_catalogue(detectors)
+
+
+def build_catalogue(detectors: list[Detector]) -> Catalogue:
+    """A :class:`Catalogue` over ``detectors`` (ids must be unique) with its keyword index."""
     index: dict[str, list[int]] = {}
     always: list[int] = []
     for i, det in enumerate(detectors):
@@ -224,6 +264,46 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
         keyword_index={k: tuple(v) for k, v in index.items()},
         always_run=tuple(always),
     )
+
+
+def parse_custom_detectors(tables: list[Any], where: str, timeout: float | None) -> list[Detector]:
+    """Parse user-supplied ``[[detector]]`` tables (the catalogue schema; ``examples`` and
+    ``counter_examples`` optional) and check that each regex compiles.
+
+    Args:
+        tables: the parsed TOML tables.
+        where: the file they come from, for error messages.
+        timeout: seconds each regex pass of these detectors may take (``regex`` time-out).
+
+    Raises:
+        CatalogueError: a table is malformed or its regex does not compile.
+    """
+    import importlib
+
+    regex = importlib.import_module("regex")
+    out: list[Detector] = []
+    for i, table in enumerate(tables):
+        if not isinstance(table, dict):
+            raise CatalogueError(f"{where}: detector #{i} is not a table")
+        filled = {"examples": [], "counter_examples": [], **table}
+        try:
+            det = _parse_detector(filled, i)
+        except CatalogueError as e:
+            raise CatalogueError(f"{where}: {e}") from None
+        for name, pattern in (("regex", det.regex), ("context", det.context)):
+            if pattern is None:
+                continue
+            try:
+                compiled = regex.compile(pattern, regex.ASCII)
+            except regex.error as e:
+                raise CatalogueError(f"{where}: detector {det.id!r}: bad {name}: {e}") from None
+            if name == "regex" and det.secret_group > compiled.groups:
+                raise CatalogueError(
+                    f"{where}: detector {det.id!r}: secret_group {det.secret_group} > "
+                    f"{compiled.groups} groups"
+                )
+        out.append(det._replace(timeout=timeout))
+    return out
 
 
 _CACHE: dict[str, Catalogue] = {}

@@ -256,7 +256,7 @@ def bitcoin_address(c: Candidate) -> bool:
     return check == raw[21:]
 
 
-_ETH_CONTEXT = ("wallet", "eth", "address", "0x", "ether", "send", "pay", "token", "contract")
+_ETH_CONTEXT = ("wallet", "eth", "address", "ether", "contract", "recipient", "send to", "pay")
 
 
 def ethereum_address(c: Candidate) -> bool:
@@ -270,7 +270,7 @@ def ethereum_address(c: Candidate) -> bool:
         return False
     if body == body.lower() or body == body.upper():
         before = c.text[max(0, c.start - 60) : c.start].lower()
-        return any(w in before for w in _ETH_CONTEXT[:4] + ("ether", "contract", "recipient"))
+        return any(w in before for w in _ETH_CONTEXT)
     h = keccak256(body.lower().encode("ascii")).hex()
     for ch, hx in zip(body, h[:40], strict=True):
         if ch.isalpha() and (ch.isupper() != (int(hx, 16) >= 8)):
@@ -458,8 +458,10 @@ def email(c: Candidate) -> bool:
     line_start = c.text.rfind("\n", 0, c.start) + 1
     before = c.text[line_start : c.start]
     scheme = before.rfind("://")
-    if scheme != -1 and not any(ch in before[scheme + 3 :] for ch in " \t/\"'") and ":" in (
-        before[scheme + 3 :] + local
+    if (
+        scheme != -1
+        and not any(ch in before[scheme + 3 :] for ch in " \t/\"'")
+        and ":" in (before[scheme + 3 :] + local)
     ):
         return False  # user:pass@host inside a URL
     return not local.lower().startswith(("noreply", "no-reply"))
