@@ -26,7 +26,7 @@ commands:
   explain [--json] [--cwd DIR] -- 'SHELL COMMAND'
                                    the commands, matching rules, findings and the decision
   split -- ARGV…                   how Codex itself splits a `bash -lc` argv (null = refused)
-  scan [FILE|-]                    scan text for secrets and personal data
+  scan [--json|--sarif] [PATH…|-]  scan text for secrets and personal data
   audit verify [FILE…]             verify the audit log's hash chain
   install [--project] [--client codex|claude] / uninstall
                                    register / remove the hooks
