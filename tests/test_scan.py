@@ -26,7 +26,6 @@ CATALOGUE = load_catalogue()
 DETECTORS = CATALOGUE.detectors
 
 
-
 def _examples() -> Iterator[object]:
     for det in DETECTORS:
         for i, text in enumerate(det.examples):

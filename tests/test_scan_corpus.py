@@ -16,9 +16,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-import secrets_corpus  # noqa: E402
+import secrets_corpus
 
-from codex_guard.scan import detector_ids  # noqa: E402
+from codex_guard.scan import detector_ids
 
 RECALL_FLOOR = 0.97
 NEGATIVE_CEILING = 0.02
