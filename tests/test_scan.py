@@ -371,3 +371,25 @@ def _timed(text: str) -> float:
 )
 def test_100kb_prompt_is_fast(text: str) -> None:
     assert _timed(text) < 1.0
+
+
+_KEYWORDISH = st.sampled_from([*sorted(CATALOGUE.keyword_index), "x", " ", "\n", "_", "-"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_KEYWORDISH, st.text(max_size=5)), max_size=60))
+def test_keyword_prefilter_equals_naive_substring_search(parts: list[str]) -> None:
+    """The one-pass pre-filter selects exactly the detectors a per-keyword ``in`` test would,
+    including overlapping keywords and keywords that are prefixes of others."""
+    lowered = "".join(parts).lower()
+    naive = set(CATALOGUE.always_run)
+    for kw, idx in CATALOGUE.keyword_index.items():
+        if kw in lowered:
+            naive.update(idx)
+    assert CATALOGUE.select(lowered) == sorted(naive)
+
+
+def test_keyword_prefilter_with_recurring_keywords() -> None:
+    lowered = ("key=1 " * 500 + "sk-proj-abc ghp_x").lower()
+    chosen = {CATALOGUE.detectors[i].id for i in CATALOGUE.select(lowered)}
+    assert {"openai-api-key", "github-pat", "generic-api-key"} <= chosen

@@ -86,7 +86,7 @@ CATEGORIES = ("secret", "personal")
 class Catalogue:
     """All detectors plus the keyword index used by the pre-filter (read-only after init)."""
 
-    __slots__ = ("always_run", "detectors", "keyword_index")
+    __slots__ = ("_patterns", "_prefixes", "always_run", "detectors", "keyword_index")
 
     def __init__(
         self,
@@ -97,33 +97,64 @@ class Catalogue:
         self.detectors = detectors
         self.keyword_index = keyword_index
         self.always_run = always_run
+        self._patterns: dict[frozenset[str], Any] = {}
+        # keyword -> itself and every other keyword that is a prefix of it
+        self._prefixes = {
+            k: tuple(p for p in keyword_index if k.startswith(p)) for k in keyword_index
+        }
 
     def select(self, lowered: str) -> list[int]:
         """Indices (catalogue order) of the detectors whose keywords occur in ``lowered``.
 
         ``lowered`` must be the lower-cased text. A detector with no keywords always runs.
 
-        One left-to-right pass: a single alternation of every keyword not seen yet is searched
-        from the current position; each hit removes its keyword from the alternation (the
-        pattern is rebuilt, at most once per distinct keyword present) and the search resumes
-        at the same position, so that a keyword that is a prefix of another one found there
-        (``sk-`` under ``sk-proj-``) is still seen. The cost is one linear scan of the text
-        plus one small compile per keyword present, whatever the number of occurrences.
+        One left-to-right pass of a single alternation of the keywords (longest first). After
+        each hit the search resumes one character further, so overlapping keywords are seen
+        too, and the keywords that are prefixes of the hit (``sk-`` under ``sk-proj-``) are
+        added with it. When found keywords keep recurring (``key`` in a long config dump), the
+        alternation is rebuilt without them, so the pass stays linear in the text with a small
+        constant, whatever the number of occurrences.
         """
-        import re
-
         chosen = set(self.always_run)
-        remaining = sorted(self.keyword_index, key=lambda k: (-len(k), k))
+        found: set[str] = set()
+        pattern = self._pattern(frozenset())
         pos = 0
-        while remaining:
-            m = re.compile("|".join(map(re.escape, remaining))).search(lowered, pos)
+        repeats = 0
+        while True:
+            m = pattern.search(lowered, pos)
             if m is None:
                 break
             keyword = m.group()
-            chosen.update(self.keyword_index[keyword])
-            remaining.remove(keyword)
-            pos = m.start()
+            if keyword in found:
+                repeats += 1
+                if repeats > 16:
+                    pattern = self._pattern(frozenset(found))
+                    repeats = 0
+            else:
+                for k in self._prefixes[keyword]:
+                    if k not in found:
+                        found.add(k)
+                        chosen.update(self.keyword_index[k])
+                if len(found) == len(self.keyword_index):
+                    break
+            pos = m.start() + 1
         return sorted(chosen)
+
+    def _pattern(self, without: frozenset[str]) -> Any:
+        """The compiled alternation of every keyword not in ``without`` (cached)."""
+        import re
+
+        hit = self._patterns.get(without)
+        if hit is None:
+            remaining = sorted(
+                (k for k in self.keyword_index if k not in without), key=lambda k: (-len(k), k)
+            )
+            # an empty alternation must match nothing: (?!) never matches
+            hit = re.compile("|".join(map(re.escape, remaining)) or "(?!)")
+            if len(self._patterns) > 64:
+                self._patterns.clear()
+            self._patterns[without] = hit
+        return hit
 
     def by_id(self, detector_id: str) -> Detector:
         """Return the detector named ``detector_id``; raises ``KeyError`` if there is none."""
