@@ -57,16 +57,11 @@ def _summary(items: list[Any]) -> str:
     return ", ".join(f"{f.kind} ({f.redacted})" for f in items)
 
 
-def judge_prompt(prompt: str, cwd: str | None = None) -> Verdict:
-    """Scan a prompt under guardrails.toml.
-
-    Returns:
-        A verdict: ``forbidden`` with the blocking findings in ``findings``; or no decision with
-        a ``notices`` entry naming the ``warn`` findings; or an empty verdict. ``error`` is set
-        when guardrails.toml is broken.
-    """
+def _judge(text: str, cwd: str | None, where: str) -> Verdict:
+    """``forbidden`` with the ``block`` findings; a notice (and the findings, for the audit)
+    for ``warn`` ones; ``error`` when guardrails.toml is broken."""
     v = Verdict()
-    classified = _classified(prompt, cwd, v)
+    classified = _classified(text, cwd, v)
     if classified is None:
         return v
     blocking = [f for f, act in classified if act == "block"]
@@ -75,12 +70,21 @@ def judge_prompt(prompt: str, cwd: str | None = None) -> Verdict:
         v.findings.extend(_ref(f) for f in blocking)
         v.decision = FORBIDDEN
     if warning:
-        v.notices.append(
-            f"codex-guard: this prompt contains personal data or secrets: {_summary(warning)}"
-        )
+        v.notices.append(f"codex-guard: {where} contains {_summary(warning)}")
         if not blocking:
             v.findings.extend(_ref(f) for f in warning)
     return v
+
+
+def judge_prompt(prompt: str, cwd: str | None = None) -> Verdict:
+    """Scan a prompt under guardrails.toml.
+
+    Returns:
+        A verdict: ``forbidden`` with the blocking findings in ``findings``; or no decision with
+        a ``notices`` entry naming the ``warn`` findings; or an empty verdict. ``error`` is set
+        when guardrails.toml is broken.
+    """
+    return _judge(prompt, cwd, "this prompt")
 
 
 def scan_command(command: str, cwd: str | None, v: Verdict) -> None:
@@ -122,17 +126,4 @@ def judge_tool_output(response: Any, cwd: str | None = None) -> Verdict:
         ``forbidden`` with the blocking findings when the output must not reach the model; a
         notice for ``warn`` findings; ``error`` when guardrails.toml is broken.
     """
-    v = Verdict()
-    classified = _classified(tool_output_text(response), cwd, v)
-    if classified is None:
-        return v
-    blocking = [f for f, act in classified if act == "block"]
-    warning = [f for f, act in classified if act == "warn"]
-    if blocking:
-        v.findings.extend(_ref(f) for f in blocking)
-        v.decision = FORBIDDEN
-    if warning:
-        v.notices.append(f"codex-guard: a tool output contains {_summary(warning)}")
-        if not blocking:
-            v.findings.extend(_ref(f) for f in warning)
-    return v
+    return _judge(tool_output_text(response), cwd, "a tool output")

@@ -1,31 +1,19 @@
+# ruff: noqa: F811  (test functions take the imported henv fixture as a parameter)
 """Scanning through the real hook process: exact output objects per event and client."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.hookrun import HookEnv, pre_tool, prompt_event
+from tests.test_hook import _out, henv  # noqa: F401  (henv: a fixture, shared)
 
 TOKEN = "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"
 AWS_ID = "AKIA7HAZZK5E4DVGFUEM"
 AWS_SECRET = "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"
-
-
-@pytest.fixture
-def henv(tmp_path: Path) -> HookEnv:
-    e = HookEnv(tmp_path)
-    e.codex_home.mkdir(parents=True)
-    return e
-
-
-def _out(done: Any) -> dict[str, Any] | None:
-    assert done.returncode == 0, done.stderr
-    text = done.stdout.decode()
-    return json.loads(text) if text.strip() else None
 
 
 def post_tool(response: Any, *, codex: bool = True) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .validators import Candidate
 
-__all__ = ["PII_VALIDATORS", "luhn_ok"]
+__all__ = ["PII_VALIDATORS", "bech32_polymod", "luhn_ok"]
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
@@ -210,7 +210,9 @@ def _b58decode(s: str) -> bytes | None:
     return b"\x00" * pad + body
 
 
-def _bech32_polymod(values: list[int]) -> int:
+def bech32_polymod(values: list[int]) -> int:
+    """The BIP-173 checksum polymod over 5-bit ``values`` (1 for Bech32, 0x2BC830A3 for
+    Bech32m)."""
     gen = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
     chk = 1
     for v in values:
@@ -230,7 +232,7 @@ def _segwit_ok(s: str) -> bool:
         return False
     values = [_BECH32.index(ch) for ch in data]
     expanded = [ord(x) >> 5 for x in hrp] + [0] + [ord(x) & 31 for x in hrp]
-    const = _bech32_polymod(expanded + values)
+    const = bech32_polymod(expanded + values)
     witver = values[0]
     if witver > 16 or const != (1 if witver == 0 else 0x2BC830A3):
         return False

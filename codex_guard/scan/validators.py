@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from . import filters
-from .pii import PII_VALIDATORS
+from .pii import PII_VALIDATORS, bech32_polymod
 
 __all__ = ["CHECKSUM_VALIDATORS", "VALIDATORS", "Candidate", "shannon_entropy"]
 
@@ -143,17 +143,6 @@ def gitlab_checksum(c: Candidate) -> bool:
     return _base36(zlib.crc32(s[:-7].encode("ascii")), 7) == tail[2:]
 
 
-def _bech32_polymod(values: list[int]) -> int:
-    gen = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
-    chk = 1
-    for v in values:
-        top = chk >> 25
-        chk = (chk & 0x1FFFFFF) << 5 ^ v
-        for i in range(5):
-            chk ^= gen[i] if (top >> i) & 1 else 0
-    return chk
-
-
 def bech32_checksum(c: Candidate) -> bool:
     """Bech32 (BIP-173) checksum, constant 1, as used by age identities (no length limit)."""
     s = c.secret.lower()
@@ -163,7 +152,7 @@ def bech32_checksum(c: Candidate) -> bool:
     if not sep or not hrp or len(data) < 6 or any(ch not in _BECH32 for ch in data):
         return False
     expanded = [ord(x) >> 5 for x in hrp] + [0] + [ord(x) & 31 for x in hrp]
-    return _bech32_polymod(expanded + [_BECH32.index(ch) for ch in data]) == 1
+    return bech32_polymod(expanded + [_BECH32.index(ch) for ch in data]) == 1
 
 
 def _b64decode(segment: str) -> bytes | None:
