@@ -417,7 +417,7 @@ _PHONE_WORDS = (
 
 def phone(c: Candidate) -> bool:
     """A phone number. International (``+CC ...``): 8-15 digits (E.164). NANP: area and exchange
-    codes start 2-9; the bare ``NXX-NXX-XXXX`` form needs a phone word within 80 characters
+    codes start 2-9; the bare ``NXX-NXX-XXXX`` form needs a phone word within 200 characters
     before it, the ``(NXX) NXX-XXXX`` form does not."""
     raw = c.secret
     d = _digits(raw)
@@ -433,7 +433,7 @@ def phone(c: Candidate) -> bool:
         return False
     if raw.startswith("("):
         return True
-    return _context_before(c, _PHONE_WORDS)
+    return _context_before(c, _PHONE_WORDS, 200)
 
 
 _EMAIL_NOT_TLD = frozenset(
