@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -393,3 +394,23 @@ def test_keyword_prefilter_with_recurring_keywords() -> None:
     lowered = ("key=1 " * 500 + "sk-proj-abc ghp_x").lower()
     chosen = {CATALOGUE.detectors[i].id for i in CATALOGUE.select(lowered)}
     assert {"openai-api-key", "github-pat", "generic-api-key"} <= chosen
+
+
+def test_catalogue_parse_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The marshal cache is used while the file is unchanged and ignored once it changes."""
+    from codex_guard.scan import catalogue as cat_mod
+
+    monkeypatch.setenv("CODEX_GUARD_CACHE_DIR", str(tmp_path / "cache"))
+    src = tmp_path / "d.toml"
+    body = (
+        '[[detector]]\nid = "{id}"\ndescription = "d"\nkeywords = []\nregex = "x"\n'
+        'secret_group = 0\nseverity = "low"\nexamples = []\ncounter_examples = []\n'
+    )
+    src.write_text(body.format(id="first"))
+    assert cat_mod._read_toml(str(src))["detector"][0]["id"] == "first"
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+    assert cat_mod._read_toml(str(src))["detector"][0]["id"] == "first"  # from the cache
+    src.write_text(body.format(id="second-longer"))  # size (and mtime) change
+    assert cat_mod._read_toml(str(src))["detector"][0]["id"] == "second-longer"
+    monkeypatch.setenv("CODEX_GUARD_CACHE_DIR", str(src))  # not a directory: no cache at all
+    assert cat_mod._read_toml(str(src))["detector"][0]["id"] == "second-longer"
