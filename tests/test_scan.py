@@ -211,6 +211,14 @@ def test_redact_replaces_spans() -> None:
         "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE",
         "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY AKIAIOSFODNN7EXAMPLE",
         "SLACK_BOT_TOKEN=xoxb-000000000000-000000000000-aaaaaaaaaaaaaaaaaaaaaaaa",
+        'api_key = os.environ["OPENAI_API_KEY"]',
+        "token = process.env.GITHUB_TOKEN",
+        "password: ****",
+        "STRIPE_PUBLISHABLE_KEY=pk_live_51oUGkeJvt9yGAosu615OIalEnAkq1FWKtzZRlcFjULfn9RuNDIMmSV",
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG8DeEvJDxtZpeAlqlfxAbxo7Rn3gfx7dzWFoCPpFuSG dev@host",
+        "card 4111 1111 1111 1111 exp 12/30",
+        "IBAN NL91 ABNA 0417 1643 00",
+        "SSN 078-05-1120",
     ],
 )
 def test_placeholders_are_suppressed(text: str) -> None:

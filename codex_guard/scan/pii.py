@@ -429,8 +429,8 @@ def phone(c: Candidate) -> bool:
         d = d[1:]
     if len(d) != 10 or d[0] in "01" or d[3] in "01" or len(set(d)) < 3:
         return False
-    if d[1:3] == "11":
-        return False
+    if d[1:3] == "11" or (d[3:6] == "555" and d[6:8] == "01"):
+        return False  # N11 service codes; 555-0100..0199 is reserved for fiction (NANPA)
     if raw.startswith("("):
         return True
     return _context_before(c, _PHONE_WORDS, 200)
