@@ -186,6 +186,24 @@ def discord_snowflake(c: Candidate) -> bool:
     return raw is not None and raw.isdigit() and 17 <= len(raw) <= 20
 
 
+def pem_private_key(c: Candidate) -> bool:
+    """A PEM block as is, or base64 of one (a Kubernetes ``tls.key``, ``LS0tLS1CRUdJTi…``) that
+    decodes to a ``-----BEGIN … PRIVATE KEY-----`` armor line (RFC 7468), not a certificate."""
+    s = c.secret
+    if not s.startswith("LS0t"):
+        return True
+    import base64
+    import binascii
+
+    head = s[: (min(len(s), 120) // 4) * 4]
+    try:
+        raw = base64.b64decode(head)
+    except (binascii.Error, ValueError):
+        return False
+    first = raw.split(b"\n", 1)[0]
+    return first.startswith(b"-----BEGIN ") and b"PRIVATE KEY" in first
+
+
 # --------------------------------------------------------------------------------------------
 # Shape checks
 # --------------------------------------------------------------------------------------------
@@ -538,6 +556,7 @@ VALIDATORS: dict[str, Callable[[Candidate], bool]] = {
     "gitlab_checksum": gitlab_checksum,
     "bech32_checksum": bech32_checksum,
     "jwt_header": jwt_header,
+    "pem_private_key": pem_private_key,
     "discord_snowflake": discord_snowflake,
     "mixed_case": mixed_case,
     "digit_and_letter": digit_and_letter,
