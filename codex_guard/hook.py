@@ -97,7 +97,9 @@ def audit_entry(event: Event, v: Verdict) -> dict[str, Any]:
 
 
 def judge_command(command: str, cwd: str, extra_rules: list[str] | None = None) -> Verdict:
-    """Load every rule layer for ``cwd`` and judge the shell ``command``.
+    """Load every rule layer for ``cwd`` and judge the shell ``command``; then scan it for
+    literal secrets (:func:`codex_guard.gate.scan_command`: a ``block`` finding makes the
+    decision at least ``prompt``).
 
     Returns:
         The verdict; a broken rules file gives ``decision=forbidden`` with ``error`` naming the
@@ -114,7 +116,11 @@ def judge_command(command: str, cwd: str, extra_rules: list[str] | None = None) 
         v = Verdict(decision=FORBIDDEN)
         v.error = f"a rules file is broken, so no command can be checked: {e.one_line()}"
         return v
-    return judge(loaded, analyze_script(command), cwd or None)
+    v = judge(loaded, analyze_script(command), cwd or None)
+    from codex_guard.gate import scan_command
+
+    scan_command(command, cwd, v)
+    return v
 
 
 def judge_prompt(prompt: str, cwd: str | None = None) -> Verdict:
@@ -135,9 +141,6 @@ def handle(event: Event, extra_rules: list[str] | None = None) -> dict[str, Any]
             v = Verdict(decision=FORBIDDEN, error="shell tool call without a command string")
         else:
             v = judge_command(event.command, event.cwd, extra_rules)
-            from codex_guard.gate import scan_command
-
-            scan_command(event.command, event.cwd, v)
         _audit(event, v)
         return render.render_tool(v, event.client, event.name)
     if isinstance(event, PromptSubmit):
