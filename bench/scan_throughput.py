@@ -5,8 +5,9 @@ Usage::
     .venv/bin/python bench/scan_throughput.py [--mb 10] [--runs 5]
 
 1. In-process: ``codex_guard.scan.scan`` (best of 3 runs) on N MB of mixed text (prose, code,
-   config lines with placeholder and real-looking secrets, digits, base64 and hex blobs; deterministic, seed 5) and
-   on 2N MB of the same mix; MB/s and the time ratio (linear cost means a ratio near 2).
+   config lines with placeholder and real-looking secrets, digits, base64 and hex blobs;
+   deterministic, seed 5) and on 2N MB of the same mix; MB/s and the time ratio (linear cost
+   means a ratio near 2).
 2. Whole process: ``python -m codex_guard hook --client codex`` on a UserPromptSubmit event with
    a 100 KB prompt of the same mix, and with a 200 KB one; median wall time of ``--runs`` runs
    (the hook is a fresh process per event, so start-up counts), and the ratio.
