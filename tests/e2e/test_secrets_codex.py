@@ -117,3 +117,20 @@ def test_control_clean_tool_output_reaches_the_model(
     assert done.returncode == 0, done.stderr
     out = fake_model.tool_output("call_1") or ""
     assert marker in out and "codex-guard" not in out
+
+
+def test_personal_data_warns_and_the_prompt_goes_through(
+    guarded: tuple[CodexHome, dict[str, str], Path], fake_model: FakeModelServer
+) -> None:
+    """Personal data defaults to ``warn``: the prompt reaches the model, and codex-guard's
+    ``systemMessage`` (for the person) does not."""
+    home, env, audit = guarded
+    fake_model.set_script([FinalMessage("done")])
+    prompt = "fill in the W-4 for Wei Zhang, SSN 767-03-1134, filing status single"
+    done = run_codex_exec(home, prompt, env=env)
+    assert done.returncode == 0, done.stderr
+    bodies = fake_model.all_bodies_text()
+    assert "767-03-1134" in bodies
+    assert "codex-guard" not in bodies
+    assert len(fake_model.responses_requests()) >= 1
+    assert "us-ssn" in audit.read_text()
