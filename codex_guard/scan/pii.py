@@ -306,6 +306,8 @@ def us_ssn(c: Candidate) -> bool:
     d = _digits(raw)
     if len(d) != 9 or d in _VOIDED_SSNS or len(set(d)) == 1:
         return False
+    if len(set(d[:3])) == len(set(d[3:5])) == len(set(d[5:])) == 1:
+        return False  # 111-22-3333, 555-55-5555: the textbook fake shapes
     area, group, serial = int(d[:3]), int(d[3:5]), int(d[5:])
     if area == 0 or area == 666 or area >= 900 or group == 0 or serial == 0:
         return False
@@ -455,8 +457,10 @@ def email(c: Candidate) -> bool:
     if any(dl == d or dl.endswith("." + d) for d in _EMAIL_EXAMPLE_DOMAINS):
         return False
     after = c.text[c.end : c.end + 1]
-    if after == ":" and local.lower() in ("git", "hg", "svn", "ssh", "ubuntu", "root", "ec2-user"):
-        return False
+    if local.lower() == "git" or (
+        after == ":" and local.lower() in ("hg", "svn", "ssh", "ubuntu", "root", "ec2-user")
+    ):
+        return False  # an SSH remote (git@github.com:org/repo), not a person's address
     line_start = c.text.rfind("\n", 0, c.start) + 1
     before = c.text[line_start : c.start]
     scheme = before.rfind("://")

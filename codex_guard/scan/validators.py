@@ -378,7 +378,7 @@ def generic_secret(c: Candidate) -> bool:
             return False
         if ident.rstrip(" \t\"'`:=>?|-").endswith(("id", "ids")):
             return False
-    if _value_is_generic_noise(value):
+    if _value_is_generic_noise(value) or filters.is_code_reference(value):
         return False
     is_hex = all(ch in "0123456789abcdefABCDEF" for ch in value)
     return shannon_entropy(value) >= (3.0 if is_hex else 3.5)
@@ -411,7 +411,28 @@ _PASSWORD_IDENT_DENY = (
     "bypass",
     "compass",
     "passport",
+    "passing",
+    "passed",
+    "passes",
+    "passthrough",
+    "passage",
+    "passive",
+    "passenger",
 )
+
+
+def _is_code_expression(value: str) -> bool:
+    """``{None}.union(*x)``, ``get_pw(user)``: a call (an identifier directly followed by
+    ``(``) inside the value reads as code, not as a literal password."""
+    for i, ch in enumerate(value):
+        if ch == "(" and i > 0 and (value[i - 1].isalnum() or value[i - 1] == "_"):
+            j = i - 1
+            while j >= 0 and (value[j].isalnum() or value[j] in "_."):
+                j -= 1
+            word = value[j + 1 : i]
+            if word and (word[0].isalpha() or word[0] == "_") and len(word) >= 2:
+                return True
+    return False
 
 
 def password_strength(value: str) -> bool:
@@ -446,7 +467,7 @@ def generic_password(c: Candidate) -> bool:
     ident, _lead = _identifier_before(c)
     if any(word in ident for word in _PASSWORD_IDENT_DENY):
         return False
-    if filters.is_code_reference(value):
+    if filters.is_code_reference(value) or _is_code_expression(value):
         return False
     if value.startswith(("/", "./", "~/")):
         return False
@@ -525,6 +546,9 @@ def basic_auth(c: Candidate) -> bool:
         )
     if not userinfo_password(c):
         return False
+    head = c.text[c.match_start : c.start].lower()
+    if "--" in head and "passw" in head and c.secret.isalpha() and c.secret.islower():
+        return False  # prose about options: "--username and --password options"
     return len(c.secret) >= 6 or password_strength(c.secret)
 
 
