@@ -471,8 +471,10 @@ def generic_password(c: Candidate) -> bool:
         return False
     if value.startswith(("/", "./", "~/")):
         return False
-    if filters.has_placeholder_word(value) and not any(ch.isupper() for ch in value):
-        return False  # test_secret_key_abc123, local-dev-password-1
+    if filters.has_placeholder_word(value) and (
+        not any(ch.isupper() for ch in value) or value.count(" ") >= 2
+    ):
+        return False  # test_secret_key_abc123, local-dev-password-1, 'Password used to sign
     return password_strength(value)
 
 
