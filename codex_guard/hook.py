@@ -70,7 +70,7 @@ def audit_entry(event: Event, v: Verdict) -> dict[str, Any]:
         {
             "file": "codex-guard:scan",
             "pattern": [f.kind],
-            "decision": FORBIDDEN,
+            "decision": v.decision or "allow",  # a warn finding lets the event through
             "justification": f"{f.description or f.kind}: {f.redacted}",
         }
         for f in v.findings
