@@ -35,9 +35,11 @@ def _classified(text: str, cwd: str | None, v: Verdict) -> list[tuple[Any, str]]
     errors: list[str] = []
     body = text
     if len(text) > g.max_chars:
-        body = text[: g.max_chars]
+        # the head and the tail: what a client that truncates long outputs still shows
+        half = g.max_chars // 2
+        body = text[:half] + "\n" + text[len(text) - (g.max_chars - half) :]
         note = (
-            f"only the first {g.max_chars} of {len(text)} characters were scanned "
+            f"only the first and last {g.max_chars} of {len(text)} characters were scanned "
             "([scan] max_chars in guardrails.toml)"
         )
         if g.oversize == "block":

@@ -16,7 +16,7 @@ Only the ``[scan]`` table is read here; other tables (``[audit]`` …) belong to
 codex-guard and are left alone. Schema::
 
     [scan]
-    max_chars = 2000000           # characters of one text that are scanned (the rest is not)
+    max_chars = 2000000           # characters scanned per text (half head, half tail)
     regex_timeout_ms = 200        # time-out of each custom detector's regex pass
     oversize = "warn"             # action when a text is longer than max_chars
 

@@ -203,3 +203,11 @@ def test_tool_output(layers: dict[str, Path]) -> None:
     mcp = {"content": [{"type": "text", "text": out}], "isError": False}
     assert judge_tool_output(mcp, None).decision == FORBIDDEN
     assert judge_tool_output("total 0\n", None).decision is None
+
+
+def test_oversize_scans_head_and_tail(layers: dict[str, Path]) -> None:
+    _write(layers["user"], "[scan]\nmax_chars = 1000\n")
+    tail_secret = "x " * 5000 + f"key {AWS_ID}"
+    v = judge_tool_output(tail_secret, None)
+    assert v.decision == FORBIDDEN and v.findings[0].kind == "aws-access-key-id"
+    assert any("first and last 1000" in n for n in v.notices)
