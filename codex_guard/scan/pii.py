@@ -461,6 +461,8 @@ def email(c: Candidate) -> bool:
         after == ":" and local.lower() in ("hg", "svn", "ssh", "ubuntu", "root", "ec2-user")
     ):
         return False  # an SSH remote (git@github.com:org/repo), not a person's address
+    if c.text[max(0, c.start - 3) : c.start] == "://":
+        return False  # URL userinfo (https://jdoe@bitbucket.org/..., a Sentry DSN key)
     line_start = c.text.rfind("\n", 0, c.start) + 1
     before = c.text[line_start : c.start]
     scheme = before.rfind("://")

@@ -456,6 +456,32 @@ def password_strength(value: str) -> bool:
     return classes == 2 and len(value) >= 12 and shannon_entropy(value) >= 3.5
 
 
+_LABEL_PUBLIC = (
+    "public",
+    "publishable",
+    "search",
+    "site_key",
+    "sitekey",
+    "site-key",
+    "client_id",
+    "clientid",
+    "app_id",
+    "appid",
+    "account_id",
+    "project_id",
+)
+
+
+def labelled_secret(c: Candidate) -> bool:
+    """Provider-labelled detectors (``DATADOG_API_KEY=…``): the label must not name a public or
+    non-secret value (an Algolia *search* key, a *publishable* key, a client or app *id*), and
+    the value must not be a code reference."""
+    label = c.text[c.match_start : c.start].lower()
+    if any(word in label for word in _LABEL_PUBLIC):
+        return False
+    return not filters.is_code_reference(c.secret)
+
+
 def generic_password(c: Candidate) -> bool:
     """``generic-password``: a strong-looking value assigned to a password-named identifier.
 
@@ -587,6 +613,7 @@ VALIDATORS: dict[str, Callable[[Candidate], bool]] = {
     "mixed_case": mixed_case,
     "digit_and_letter": digit_and_letter,
     "generic_secret": generic_secret,
+    "labelled_secret": labelled_secret,
     "generic_password": generic_password,
     "basic_auth": basic_auth,
     "connection_string": connection_string,
