@@ -81,3 +81,15 @@ def test_errors() -> None:
     assert done.returncode == 2 and "unknown option" in done.stderr
     done = _run("--json", "--sarif")
     assert done.returncode == 2
+
+
+def test_directory_is_walked_and_binary_skipped(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "sub" / "conf.env").write_text(f"AWS_ACCESS_KEY_ID={AWS_ID}\n")
+    (tmp_path / ".git" / "config").write_text(f"AWS_ACCESS_KEY_ID={AWS_ID}\n")
+    (tmp_path / "blob.bin").write_bytes(b"\0\1" + AWS_ID.encode())
+    out = json.loads(_run("--json", str(tmp_path)).stdout)
+    assert [f["path"] for f in out["findings"]] == [str(tmp_path / "sub" / "conf.env")]
+    done = _run(str(tmp_path))
+    assert done.returncode == 1 and done.stdout.startswith(str(tmp_path / "sub" / "conf.env"))

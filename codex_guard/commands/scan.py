@@ -5,12 +5,13 @@ Every kind the catalogue knows is reported (guardrails.toml actions do not apply
 * default: one line per finding, ``path:line: kind redacted``;
 * ``--json``: ``{"findings": [{"kind", "start", "end", "line", "redacted"}…]}``, where
   ``start``/``end`` are character (code point) offsets into that input and ``line`` is 1-based
-  (with several inputs each finding also has ``"path"``);
+  (with several files or a directory each finding also has ``"path"``);
 * ``--sarif``: a SARIF 2.1.0 log (OASIS SARIF v2.1.0, §3.13 ``run``, §3.27 ``result``) with one
   rule per kind and one result per finding (``charOffset``/``charLength`` and line/column).
 
 Exit status: 1 when anything was found, 0 when clean, 2 on a usage error or unreadable input
-(nothing else is printed on stdout then). ``-`` or no path reads stdin.
+(nothing else is printed on stdout then). ``-`` or no path reads stdin; a directory is walked
+(skipping ``.git``, ``node_modules``, ``.venv``, ``__pycache__``); binary files are skipped.
 """
 
 from __future__ import annotations
@@ -22,11 +23,35 @@ _USAGE = "usage: codex-guard scan [--json|--sarif] [PATH…|-]\n"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
-def _read(name: str) -> str:
+_SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__"})
+
+
+def _read(name: str) -> str | None:
+    """The text of ``name`` (``-`` = stdin), or None for a binary file (a NUL byte in its
+    first 8 KiB). Raises ``OSError``."""
     if name == "-":
         return sys.stdin.buffer.read().decode("utf-8", "replace")
-    with open(name, encoding="utf-8", errors="replace") as fh:
-        return fh.read()
+    with open(name, "rb") as fh:
+        data = fh.read()
+    if b"\0" in data[:8192]:
+        return None
+    return data.decode("utf-8", "replace")
+
+
+def _expand(paths: list[str]) -> list[str]:
+    """Files to scan: each path as given, directories walked in sorted order, skipping VCS,
+    ``node_modules``, ``.venv`` and ``__pycache__`` folders."""
+    import os
+
+    out: list[str] = []
+    for p in paths:
+        if p != "-" and os.path.isdir(p):
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+                out.extend(os.path.join(root, f) for f in sorted(files))
+        else:
+            out.append(p)
+    return out
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
@@ -120,17 +145,19 @@ def run(argv: list[str]) -> int:
     from codex_guard import scan
 
     results: list[tuple[str, str, Any]] = []
-    for name in paths or ["-"]:
+    names = _expand(paths or ["-"])
+    for name in names:
         try:
             text = _read(name)
         except OSError as e:
             sys.stderr.write(f"codex-guard scan: {name}: cannot read: {e.strerror}\n")
             return 2
-        results.extend((name, text, f) for f in scan.scan(text))
+        if text is not None:
+            results.extend((name, text, f) for f in scan.scan(text))
     if fmt == "json":
         import json
 
-        many = len(paths) > 1
+        many = len(names) > 1 or names != (paths or ["-"])  # several files, or a directory
         findings = [
             {
                 **({"path": name} if many else {}),
