@@ -138,7 +138,13 @@ def _candidates(
                     continue
                 if context is not None:
                     w = det.context_window
-                    if context.search(text, max(0, start - w), min(len(text), end + w)) is None:
+                    lo, hi = max(0, start - w), min(len(text), end + w)
+                    found = (
+                        context.search(text, lo, hi)
+                        if det.timeout is None
+                        else context.search(text, lo, hi, timeout=det.timeout)
+                    )
+                    if found is None:
                         continue
                 hits.append(_Hit(i, det, start, end))
         except TimeoutError:
