@@ -32,7 +32,7 @@ commands:
   test [PATH…] [-v]                run every rule's match/not_match examples (all layers by default)
   allow [--project] -- PREFIX…     always allow PREFIX (Codex's "don't ask again" rule line)
   split -- ARGV…                   how Codex itself splits a `bash -lc` argv (null = refused)
-  scan [FILE|-]                    scan text for secrets and personal data
+  scan [--json|--sarif] [PATH…|-]  scan text for secrets and personal data
   audit verify [FILE…]             verify the audit log's hash chain (with rotated files)
   audit export --csv|--jsonl [--since T] [--until T] [--decision D] [-o OUT]
                                    the log as CSV / JSON Lines with a chain_valid column

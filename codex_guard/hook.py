@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from codex_guard.events import Event, PromptSubmit, ToolCall
-from codex_guard.verdict import FORBIDDEN, FindingRef, Verdict
+from codex_guard.verdict import FORBIDDEN, Verdict
 
 SHELL_TOOLS = ("Bash",)
 
@@ -96,7 +96,7 @@ def audit_entry(event: Event, v: Verdict) -> dict[str, Any]:
         {
             "file": "codex-guard:scan",
             "pattern": [f.kind],
-            "decision": FORBIDDEN,
+            "decision": v.decision or "allow",  # a warn finding lets the event through
             "justification": f"{f.description or f.kind}: {f.redacted}",
         }
         for f in v.findings
@@ -123,7 +123,9 @@ def audit_entry(event: Event, v: Verdict) -> dict[str, Any]:
 
 
 def judge_command(command: str, cwd: str, extra_rules: list[str] | None = None) -> Verdict:
-    """Load every rule layer for ``cwd`` and judge the shell ``command``.
+    """Load every rule layer for ``cwd`` and judge the shell ``command``; then scan it for
+    literal secrets (:func:`codex_guard.gate.scan_command`: a ``block`` finding makes the
+    decision at least ``prompt``).
 
     Returns:
         The verdict; a broken rules file gives ``decision=forbidden`` with ``error`` naming the
@@ -140,19 +142,18 @@ def judge_command(command: str, cwd: str, extra_rules: list[str] | None = None) 
         v = Verdict(decision=FORBIDDEN)
         v.error = f"a rules file is broken, so no command can be checked: {e.one_line()}"
         return v
-    return judge(loaded, analyze_script(command), cwd or None)
+    v = judge(loaded, analyze_script(command), cwd or None)
+    from codex_guard.gate import scan_command
 
-
-def judge_prompt(prompt: str) -> Verdict:
-    """Scan a prompt; any finding makes the verdict ``forbidden`` (block)."""
-    from codex_guard import scan
-
-    v = Verdict()
-    for f in scan.scan(prompt):
-        v.findings.append(FindingRef(f.kind, f.redacted, f.description))
-    if v.findings:
-        v.decision = FORBIDDEN
+    scan_command(command, cwd, v)
     return v
+
+
+def judge_prompt(prompt: str, cwd: str | None = None) -> Verdict:
+    """Scan a prompt under guardrails.toml (see :mod:`codex_guard.gate`)."""
+    from codex_guard.gate import judge_prompt as judge
+
+    return judge(prompt, cwd)
 
 
 def handle(event: Event, extra_rules: list[str] | None = None) -> dict[str, Any] | None:
@@ -178,9 +179,15 @@ def handle(event: Event, extra_rules: list[str] | None = None) -> dict[str, Any]
             return None  # approved once by a person: runs (no output = allow on Codex)
         return render.render_tool(v, event.client, event.name, code)
     if isinstance(event, PromptSubmit):
-        v = judge_prompt(event.prompt)
+        v = judge_prompt(event.prompt, event.cwd)
         _audit(event, v)
         return render.render_prompt(v)
+    if event.name == "PostToolUse":
+        from codex_guard.gate import judge_tool_output
+
+        v = judge_tool_output(event.raw.get("tool_response"), event.cwd)
+        _audit(event, v)  # every decision is logged, "nothing found" (allow) included
+        return render.render_post_tool(v)
     return None
 
 
@@ -225,7 +232,7 @@ def fail_closed(event: Event | None, err: BaseException) -> dict[str, Any] | Non
     msg = f"codex-guard internal error ({type(err).__name__}: {err}); failing closed"
     if event is None:
         return None
-    if event.name == "UserPromptSubmit":
+    if event.name in ("UserPromptSubmit", "PostToolUse"):
         return {"decision": "block", "reason": msg}
     if event.name in ("PreToolUse", "PermissionRequest") and isinstance(event, ToolCall):
         from codex_guard.patch_guard import PATCH_TOOLS

@@ -294,8 +294,8 @@ def _trust_keys(hooks_path: str, hooks: dict[str, Any]) -> dict[str, str]:
 def install(
     client: str = "codex", project: bool = False, cwd: str | None = None, command: str | None = None
 ) -> Result:
-    """Add codex-guard's hooks: PreToolUse and PermissionRequest (shell and edit tools) and
-    UserPromptSubmit (``hooks/<client>…json``).
+    """Add codex-guard's hooks: PreToolUse and PermissionRequest (shell and edit tools),
+    UserPromptSubmit and PostToolUse (``hooks/<client>…json``).
 
     Args:
         client: ``codex`` or ``claude``.

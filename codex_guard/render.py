@@ -113,13 +113,15 @@ def render_tool(
             permissionDecision="allow",
             permissionDecisionReason="codex-guard: allowed by rule",
         )
-    return None
+    return _notice(v)
 
 
 def prompt_reason(v: Verdict) -> str:
     """Reason for blocking a prompt: each finding's kind and redacted form, never the secret."""
     if v.error:
         return _clip(f"codex-guard: {v.error}")
+    if not v.findings:
+        return _clip("codex-guard blocked this prompt: " + "; ".join(v.reasons))
     items = ", ".join(f"{f.kind} ({f.redacted})" for f in v.findings)
     return _clip(
         "codex-guard blocked this prompt: it contains "
@@ -128,8 +130,30 @@ def prompt_reason(v: Verdict) -> str:
     )
 
 
+def _notice(v: Verdict) -> dict[str, object] | None:
+    """``{"systemMessage": …}`` (shown to the person, not the model) for ``warn`` findings."""
+    return {"systemMessage": _clip(" ".join(v.notices))} if v.notices else None
+
+
 def render_prompt(v: Verdict) -> dict[str, object] | None:
-    """The UserPromptSubmit output object, or None."""
+    """The UserPromptSubmit output object (block, or a ``systemMessage`` warning), or None."""
     if v.decision == FORBIDDEN or v.error:
         return {"decision": "block", "reason": prompt_reason(v)}
-    return None
+    return _notice(v)
+
+
+def render_post_tool(v: Verdict) -> dict[str, object] | None:
+    """The PostToolUse output: ``{"decision":"block","reason":…}`` makes the model see the
+    reason instead of the tool output (codex-hooks.md §3.5); a warning is a ``systemMessage``."""
+    if v.decision == FORBIDDEN or v.error:
+        if v.error:
+            why = f"codex-guard: {v.error}"
+        else:
+            items = ", ".join(f"{f.kind} ({f.redacted})" for f in v.findings)
+            why = (
+                "codex-guard withheld this tool output: it contains secret(s) or personal "
+                f"data: {items}. The command ran, but its output is not shown. Do not print "
+                "these values again; refer to them through environment variables or files."
+            )
+        return {"decision": "block", "reason": _clip(why)}
+    return _notice(v)

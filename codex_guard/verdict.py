@@ -65,6 +65,8 @@ class Verdict:
         findings: secret/personal-data findings (prompts).
         commands: the argvs that were judged.
         error: set when the verdict comes from a failure (broken rules file, bad config).
+        notices: messages for the person only (a ``warn`` finding): rendered as a
+            ``systemMessage``, never sent to the model.
     """
 
     decision: str | None = None
@@ -74,6 +76,7 @@ class Verdict:
     commands: list[list[str]] = field(default_factory=list)
     error: str | None = None
     policy_files: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
     def raise_to(self, decision: str, reason: str | None = None) -> None:
         """Make the decision at least ``decision``, recording ``reason``."""

@@ -140,7 +140,7 @@ def test_claude_install_registers_edit_tools_and_permission_request(
     monkeypatch.setenv("HOME", str(tmp_path))
     install(client="claude", command="/opt/cg/bin/codex-guard")
     hooks = json.loads((tmp_path / "cfg" / "settings.json").read_text())["hooks"]
-    assert set(hooks) == {"PreToolUse", "PermissionRequest", "UserPromptSubmit"}
+    assert set(hooks) == {"PreToolUse", "PermissionRequest", "UserPromptSubmit", "PostToolUse"}
     for event in ("PreToolUse", "PermissionRequest"):
         tools = hooks[event][0]["matcher"].split("|")
         assert {"Bash", "Edit", "Write", "MultiEdit"} <= set(tools)

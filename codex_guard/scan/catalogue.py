@@ -25,6 +25,8 @@ field                 required  meaning
                                 keywords are also the format's public prefixes, which the
                                 redacted form may keep (``ghp_``, ``AKIA``)
 ``source``            no        where the format is documented
+``category``          no        ``"secret"`` (default) or ``"personal"`` (personal data); the
+                                hook's default action depends on it (``guardrails.toml``)
 ====================  ========  ==================================================================
 """
 
@@ -35,7 +37,14 @@ from typing import Any, NamedTuple
 
 from .validators import VALIDATORS
 
-__all__ = ["Catalogue", "CatalogueError", "Detector", "load_catalogue"]
+__all__ = [
+    "Catalogue",
+    "CatalogueError",
+    "Detector",
+    "build_catalogue",
+    "load_catalogue",
+    "parse_custom_detectors",
+]
 
 DEFAULT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "detectors.toml")
 
@@ -67,12 +76,17 @@ class Detector(NamedTuple):
     context_window: int = 200
     specificity: int = 50
     source: str = ""
+    category: str = "secret"
+    timeout: float | None = None
+
+
+CATEGORIES = ("secret", "personal")
 
 
 class Catalogue:
     """All detectors plus the keyword index used by the pre-filter (read-only after init)."""
 
-    __slots__ = ("always_run", "detectors", "keyword_index")
+    __slots__ = ("_patterns", "_prefixes", "always_run", "detectors", "keyword_index")
 
     def __init__(
         self,
@@ -83,17 +97,63 @@ class Catalogue:
         self.detectors = detectors
         self.keyword_index = keyword_index
         self.always_run = always_run
+        self._patterns: dict[frozenset[str], Any] = {}
+        # keyword -> itself and every other keyword that is a prefix of it
+        self._prefixes = {
+            k: tuple(k[:n] for n in range(1, len(k) + 1) if k[:n] in keyword_index)
+            for k in keyword_index
+        }
 
     def select(self, lowered: str) -> list[int]:
         """Indices (catalogue order) of the detectors whose keywords occur in ``lowered``.
 
         ``lowered`` must be the lower-cased text. A detector with no keywords always runs.
+
+        One left-to-right pass of a single alternation of the keywords (longest first). After
+        each hit the search resumes one character further, so overlapping keywords are seen
+        too, and the keywords that are prefixes of the hit (``sk-`` under ``sk-proj-``) are
+        added with it. When found keywords keep recurring (``key`` in a long config dump), the
+        alternation is rebuilt without them, so the pass stays linear in the text with a small
+        constant, whatever the number of occurrences.
         """
         chosen = set(self.always_run)
-        for keyword, indices in self.keyword_index.items():
-            if keyword in lowered:
-                chosen.update(indices)
+        found: set[str] = set()
+        pattern = self._pattern(frozenset())
+        pos = 0
+        repeats = 0
+        while True:
+            m = pattern.search(lowered, pos)
+            if m is None:
+                break
+            keyword = m.group()
+            if keyword in found:
+                repeats += 1
+                if repeats > 16:
+                    pattern = self._pattern(frozenset(found))
+                    repeats = 0
+            else:
+                for k in self._prefixes[keyword]:
+                    if k not in found:
+                        found.add(k)
+                        chosen.update(self.keyword_index[k])
+                if len(found) == len(self.keyword_index):
+                    break
+            pos = m.start() + 1
         return sorted(chosen)
+
+    def _pattern(self, without: frozenset[str]) -> Any:
+        """The compiled trie-shaped alternation of every keyword not in ``without`` (cached)."""
+        import re
+
+        hit = self._patterns.get(without)
+        if hit is None:
+            remaining = [k for k in self.keyword_index if k not in without]
+            # an empty alternation must match nothing: (?!) never matches
+            hit = re.compile(_trie_regex(remaining) or "(?!)")
+            if len(self._patterns) > 64:
+                self._patterns.clear()
+            self._patterns[without] = hit
+        return hit
 
     def by_id(self, detector_id: str) -> Detector:
         """Return the detector named ``detector_id``; raises ``KeyError`` if there is none."""
@@ -101,6 +161,33 @@ class Catalogue:
             if det.id == detector_id:
                 return det
         raise KeyError(detector_id)
+
+
+def _trie_regex(words: list[str]) -> str:
+    """A regex matching any of ``words``, shaped as a trie (``s(?:k-(?:proj-)?|bp_)``).
+
+    Python's ``re`` tries the branches of a flat alternation one by one at every position; a
+    trie shares prefixes, so each position costs one test per distinct first character, which
+    makes the keyword pass about 7 times faster on 500 KB of text (measured). Longer keywords win
+    over their prefixes at the same position (greedy optional groups).
+    """
+    import re
+
+    root: dict[str, Any] = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root)
 
 
 def _expect(table: dict[str, Any], name: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -135,6 +222,7 @@ _KNOWN_FIELDS = frozenset(
         "context_window",
         "specificity",
         "source",
+        "category",
     }
 )
 
@@ -174,6 +262,9 @@ def _parse_detector(table: dict[str, Any], index: int) -> Detector:
     source = table.get("source", "")
     if not isinstance(source, str):
         raise CatalogueError(f"{where}: source must be a string")
+    category = table.get("category", "secret")
+    if category not in CATEGORIES:
+        raise CatalogueError(f"{where}: category must be one of {CATEGORIES}")
     return Detector(
         id=det_id,
         description=_expect(table, "description", str, where),
@@ -189,6 +280,7 @@ def _parse_detector(table: dict[str, Any], index: int) -> Detector:
         context_window=window,
         specificity=specificity,
         source=source,
+        category=category,
     )
 
 
@@ -212,6 +304,11 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
             raise CatalogueError(f"duplicate detector id {det.id!r}")
         seen.add(det.id)
         detectors.append(det)
+    return build_catalogue(detectors)
+
+
+def build_catalogue(detectors: list[Detector]) -> Catalogue:
+    """A :class:`Catalogue` over ``detectors`` (ids must be unique) with its keyword index."""
     index: dict[str, list[int]] = {}
     always: list[int] = []
     for i, det in enumerate(detectors):
@@ -224,6 +321,46 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
         keyword_index={k: tuple(v) for k, v in index.items()},
         always_run=tuple(always),
     )
+
+
+def parse_custom_detectors(tables: list[Any], where: str, timeout: float | None) -> list[Detector]:
+    """Parse user-supplied ``[[detector]]`` tables (the catalogue schema; ``examples`` and
+    ``counter_examples`` optional) and check that each regex compiles.
+
+    Args:
+        tables: the parsed TOML tables.
+        where: the file they come from, for error messages.
+        timeout: seconds each regex pass of these detectors may take (``regex`` time-out).
+
+    Raises:
+        CatalogueError: a table is malformed or its regex does not compile.
+    """
+    import importlib
+
+    regex = importlib.import_module("regex")
+    out: list[Detector] = []
+    for i, table in enumerate(tables):
+        if not isinstance(table, dict):
+            raise CatalogueError(f"{where}: detector #{i} is not a table")
+        filled = {"examples": [], "counter_examples": [], **table}
+        try:
+            det = _parse_detector(filled, i)
+        except CatalogueError as e:
+            raise CatalogueError(f"{where}: {e}") from None
+        for name, pattern in (("regex", det.regex), ("context", det.context)):
+            if pattern is None:
+                continue
+            try:
+                compiled = regex.compile(pattern, regex.ASCII)
+            except regex.error as e:
+                raise CatalogueError(f"{where}: detector {det.id!r}: bad {name}: {e}") from None
+            if name == "regex" and det.secret_group > compiled.groups:
+                raise CatalogueError(
+                    f"{where}: detector {det.id!r}: secret_group {det.secret_group} > "
+                    f"{compiled.groups} groups"
+                )
+        out.append(det._replace(timeout=timeout))
+    return out
 
 
 _CACHE: dict[str, Catalogue] = {}
@@ -240,9 +377,55 @@ def load_catalogue(path: str | None = None) -> Catalogue:
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    import tomllib
-
-    with open(key, "rb") as fh:
-        catalogue = parse_catalogue(tomllib.load(fh))
+    catalogue = parse_catalogue(_read_toml(key))
     _CACHE[key] = catalogue
     return catalogue
+
+
+def _cache_dir() -> str:
+    """``$CODEX_GUARD_CACHE_DIR``, else ``$XDG_CACHE_HOME/codex-guard``, else
+    ``~/.cache/codex-guard``."""
+    explicit = os.environ.get("CODEX_GUARD_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "codex-guard")
+
+
+def _read_toml(path: str) -> dict[str, Any]:
+    """The parsed TOML of ``path``, through a ``marshal`` cache keyed by the file's absolute
+    path, size, mtime and the Python version (a hook process starts fresh for every event, and
+    ``tomllib`` takes about 60 ms on the catalogue; ``marshal`` under 1 ms).
+
+    A missing, stale or unreadable cache is ignored and rewritten (atomically); the cache is
+    never used for a file whose size or mtime changed. Raises what :func:`open` and
+    ``tomllib.load`` raise for the catalogue file itself.
+    """
+    import hashlib
+    import marshal
+    import sys
+
+    st = os.stat(path)
+    ident = f"{os.path.abspath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0{sys.version}"
+    name = "catalogue-" + hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    cache = os.path.join(_cache_dir(), name + ".marshal")
+    try:
+        with open(cache, "rb") as fh:
+            data = marshal.load(fh)
+        if isinstance(data, dict):
+            return data
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    import tomllib
+
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    try:
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        tmp = f"{cache}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            marshal.dump(data, fh)
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # no writable cache: parse every time
+    return data

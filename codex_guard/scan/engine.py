@@ -95,7 +95,11 @@ class _Hit:
 
 
 def _candidates(
-    text: str, lowered: str, catalogue: Catalogue, indices: Iterable[int]
+    text: str,
+    lowered: str,
+    catalogue: Catalogue,
+    indices: Iterable[int],
+    errors: list[str] | None = None,
 ) -> list[_Hit]:
     hits: list[_Hit] = []
     vetoes: list[_Hit] = []  # checksum look-alikes: they also silence less specific detectors
@@ -107,28 +111,45 @@ def _candidates(
         pattern, context = _compiled(det)
         validator = VALIDATORS[det.validator] if det.validator else None
         vetoing = det.validator in CHECKSUM_VALIDATORS
-        for m in pattern.finditer(text):
-            start, end = _secret_span(m, det.secret_group)
-            if end <= start:
-                continue
-            secret = text[start:end]
-            if pragma_possible and filters.is_allowlisted_by_pragma(text, start, end):
-                continue
-            if det.entropy is not None and shannon_entropy(secret) < det.entropy:
-                continue
-            if validator is not None and not validator(
-                Candidate(text, start, end, m.start(), m.end())
-            ):
-                if vetoing:
-                    vetoes.append(_Hit(i, det, start, end))
-                continue
-            if filters.is_placeholder(secret):
-                continue
-            if context is not None:
-                w = det.context_window
-                if context.search(text, max(0, start - w), min(len(text), end + w)) is None:
+        matches = (
+            pattern.finditer(text)
+            if det.timeout is None
+            else pattern.finditer(text, timeout=det.timeout)
+        )
+        try:
+            for m in matches:
+                start, end = _secret_span(m, det.secret_group)
+                if end <= start:
                     continue
-            hits.append(_Hit(i, det, start, end))
+                secret = text[start:end]
+                if pragma_possible and filters.is_allowlisted_by_pragma(text, start, end):
+                    continue
+                if det.entropy is not None and shannon_entropy(secret) < det.entropy:
+                    continue
+                if validator is not None:
+                    cand = Candidate(text, start, end, m.start(), m.end())
+                    if not validator(cand):
+                        if vetoing:
+                            vetoes.append(_Hit(i, det, start, end))
+                        continue
+                    start, end = cand.start, cand.end  # a validator may narrow the span
+                    secret = text[start:end]
+                if filters.is_placeholder(secret):
+                    continue
+                if context is not None:
+                    w = det.context_window
+                    lo, hi = max(0, start - w), min(len(text), end + w)
+                    found = (
+                        context.search(text, lo, hi)
+                        if det.timeout is None
+                        else context.search(text, lo, hi, timeout=det.timeout)
+                    )
+                    if found is None:
+                        continue
+                hits.append(_Hit(i, det, start, end))
+        except TimeoutError:
+            if errors is not None:
+                errors.append(f"detector {det.id!r} timed out after {det.timeout} s")
     if vetoes:
         hits = _drop_vetoed(hits, vetoes)
     return hits
@@ -186,13 +207,17 @@ def _public_prefix(secret: str, det: Detector) -> int:
 _PREFIXED = 50
 
 
-def scan(text: str, *, catalogue: Catalogue | None = None) -> list[Finding]:
+def scan(
+    text: str, *, catalogue: Catalogue | None = None, errors: list[str] | None = None
+) -> list[Finding]:
     """Find the secrets in ``text``.
 
     Args:
         text: any string (a prompt, a shell command); non-ASCII and huge inputs are fine.
         catalogue: detectors to use; default the packaged ``detectors.toml``
             (:func:`codex_guard.scan.catalogue.load_catalogue`).
+        errors: if given, a message is appended for each detector whose ``regex`` time-out
+            (user-supplied detectors only) expired; that detector's later matches are lost.
 
     Returns:
         A list of :class:`Finding`, sorted by ``start``, with no two findings overlapping.
@@ -216,7 +241,7 @@ def scan(text: str, *, catalogue: Catalogue | None = None) -> list[Finding]:
     indices = cat.select(lowered)
     if not indices:
         return []
-    hits = _merge(_candidates(text, lowered, cat, indices))
+    hits = _merge(_candidates(text, lowered, cat, indices, errors))
     findings: list[Finding] = []
     for h in hits:
         secret = text[h.start : h.end]

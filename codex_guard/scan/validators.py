@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from . import filters
+from .pii import PII_VALIDATORS, bech32_polymod
 
 __all__ = ["CHECKSUM_VALIDATORS", "VALIDATORS", "Candidate", "shannon_entropy"]
 
@@ -142,17 +143,6 @@ def gitlab_checksum(c: Candidate) -> bool:
     return _base36(zlib.crc32(s[:-7].encode("ascii")), 7) == tail[2:]
 
 
-def _bech32_polymod(values: list[int]) -> int:
-    gen = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
-    chk = 1
-    for v in values:
-        top = chk >> 25
-        chk = (chk & 0x1FFFFFF) << 5 ^ v
-        for i in range(5):
-            chk ^= gen[i] if (top >> i) & 1 else 0
-    return chk
-
-
 def bech32_checksum(c: Candidate) -> bool:
     """Bech32 (BIP-173) checksum, constant 1, as used by age identities (no length limit)."""
     s = c.secret.lower()
@@ -162,7 +152,7 @@ def bech32_checksum(c: Candidate) -> bool:
     if not sep or not hrp or len(data) < 6 or any(ch not in _BECH32 for ch in data):
         return False
     expanded = [ord(x) >> 5 for x in hrp] + [0] + [ord(x) & 31 for x in hrp]
-    return _bech32_polymod(expanded + [_BECH32.index(ch) for ch in data]) == 1
+    return bech32_polymod(expanded + [_BECH32.index(ch) for ch in data]) == 1
 
 
 def _b64decode(segment: str) -> bytes | None:
@@ -194,6 +184,24 @@ def discord_snowflake(c: Candidate) -> bool:
     first = c.secret.split(".", 1)[0]
     raw = _b64decode(first.replace("+", "-").replace("/", "_"))
     return raw is not None and raw.isdigit() and 17 <= len(raw) <= 20
+
+
+def pem_private_key(c: Candidate) -> bool:
+    """A PEM block as is, or base64 of one (a Kubernetes ``tls.key``, ``LS0tLS1CRUdJTi…``) that
+    decodes to a ``-----BEGIN … PRIVATE KEY-----`` armor line (RFC 7468), not a certificate."""
+    s = c.secret
+    if not s.startswith("LS0t"):
+        return True
+    import base64
+    import binascii
+
+    head = s[: (min(len(s), 120) // 4) * 4]
+    try:
+        raw = base64.b64decode(head)
+    except (binascii.Error, ValueError):
+        return False
+    first = raw.split(b"\n", 1)[0]
+    return first.startswith(b"-----BEGIN ") and b"PRIVATE KEY" in first
 
 
 # --------------------------------------------------------------------------------------------
@@ -370,7 +378,7 @@ def generic_secret(c: Candidate) -> bool:
             return False
         if ident.rstrip(" \t\"'`:=>?|-").endswith(("id", "ids")):
             return False
-    if _value_is_generic_noise(value):
+    if _value_is_generic_noise(value) or filters.is_code_reference(value):
         return False
     is_hex = all(ch in "0123456789abcdefABCDEF" for ch in value)
     return shannon_entropy(value) >= (3.0 if is_hex else 3.5)
@@ -403,7 +411,28 @@ _PASSWORD_IDENT_DENY = (
     "bypass",
     "compass",
     "passport",
+    "passing",
+    "passed",
+    "passes",
+    "passthrough",
+    "passage",
+    "passive",
+    "passenger",
 )
+
+
+def _is_code_expression(value: str) -> bool:
+    """``{None}.union(*x)``, ``get_pw(user)``: a call (an identifier directly followed by
+    ``(``) inside the value reads as code, not as a literal password."""
+    for i, ch in enumerate(value):
+        if ch == "(" and i > 0 and (value[i - 1].isalnum() or value[i - 1] == "_"):
+            j = i - 1
+            while j >= 0 and (value[j].isalnum() or value[j] in "_."):
+                j -= 1
+            word = value[j + 1 : i]
+            if word and (word[0].isalpha() or word[0] == "_") and len(word) >= 2:
+                return True
+    return False
 
 
 def password_strength(value: str) -> bool:
@@ -427,6 +456,32 @@ def password_strength(value: str) -> bool:
     return classes == 2 and len(value) >= 12 and shannon_entropy(value) >= 3.5
 
 
+_LABEL_PUBLIC = (
+    "public",
+    "publishable",
+    "search",
+    "site_key",
+    "sitekey",
+    "site-key",
+    "client_id",
+    "clientid",
+    "app_id",
+    "appid",
+    "account_id",
+    "project_id",
+)
+
+
+def labelled_secret(c: Candidate) -> bool:
+    """Provider-labelled detectors (``DATADOG_API_KEY=…``): the label must not name a public or
+    non-secret value (an Algolia *search* key, a *publishable* key, a client or app *id*), and
+    the value must not be a code reference."""
+    label = c.text[c.match_start : c.start].lower()
+    if any(word in label for word in _LABEL_PUBLIC):
+        return False
+    return not filters.is_code_reference(c.secret)
+
+
 def generic_password(c: Candidate) -> bool:
     """``generic-password``: a strong-looking value assigned to a password-named identifier.
 
@@ -438,12 +493,14 @@ def generic_password(c: Candidate) -> bool:
     ident, _lead = _identifier_before(c)
     if any(word in ident for word in _PASSWORD_IDENT_DENY):
         return False
-    if filters.is_code_reference(value):
+    if filters.is_code_reference(value) or _is_code_expression(value):
         return False
     if value.startswith(("/", "./", "~/")):
         return False
-    if filters.has_placeholder_word(value) and not any(ch.isupper() for ch in value):
-        return False  # test_secret_key_abc123, local-dev-password-1
+    if filters.has_placeholder_word(value) and (
+        not any(ch.isupper() for ch in value) or value.count(" ") >= 2
+    ):
+        return False  # test_secret_key_abc123, local-dev-password-1, 'Password used to sign
     return password_strength(value)
 
 
@@ -517,6 +574,9 @@ def basic_auth(c: Candidate) -> bool:
         )
     if not userinfo_password(c):
         return False
+    head = c.text[c.match_start : c.start].lower()
+    if "--" in head and "passw" in head and c.secret.isalpha() and c.secret.islower():
+        return False  # prose about options: "--username and --password options"
     return len(c.secret) >= 6 or password_strength(c.secret)
 
 
@@ -526,7 +586,17 @@ def connection_string(c: Candidate) -> bool:
 
 
 CHECKSUM_VALIDATORS = frozenset(
-    {"github_checksum", "grafana_sa_checksum", "gitlab_checksum", "bech32_checksum"}
+    {
+        "github_checksum",
+        "grafana_sa_checksum",
+        "gitlab_checksum",
+        "bech32_checksum",
+        "luhn_card",
+        "iban_mod97",
+        "bitcoin_address",
+        "eip55",
+        "uk_nhs",
+    }
 )
 """Validators that check a format's own checksum. A match that fails one of them is a
 look-alike (a fake or mistyped token): the engine then also drops less specific findings
@@ -538,12 +608,15 @@ VALIDATORS: dict[str, Callable[[Candidate], bool]] = {
     "gitlab_checksum": gitlab_checksum,
     "bech32_checksum": bech32_checksum,
     "jwt_header": jwt_header,
+    "pem_private_key": pem_private_key,
     "discord_snowflake": discord_snowflake,
     "mixed_case": mixed_case,
     "digit_and_letter": digit_and_letter,
     "generic_secret": generic_secret,
+    "labelled_secret": labelled_secret,
     "generic_password": generic_password,
     "basic_auth": basic_auth,
     "connection_string": connection_string,
+    **PII_VALIDATORS,
 }
 """Validator name (as written in ``detectors.toml``) -> function."""

@@ -1,0 +1,316 @@
+"""``guardrails.toml``: what the hook does with each kind of scan finding (docs/guardrails.md).
+
+Layers, lowest first (each optional; read with ``tomllib``):
+
+1. system: ``$CODEX_GUARD_SYSTEM_DIR/guardrails.toml``, default ``/etc/codex/guardrails.toml``;
+2. user: ``$CODEX_HOME/guardrails.toml`` (default ``~/.codex/guardrails.toml``);
+3. project: every ``.codex/guardrails.toml`` from the project root (the nearest ancestor of
+   ``cwd`` holding ``.git``) down to ``cwd``.
+
+System and user settings override what comes before them. A project may only *tighten*: its
+actions count only where they are stricter than the user's, its custom detectors are added, its
+scan limits count only where they scan more, and its allowlist is ignored (a repository must not
+be able to silence the scanner for itself).
+
+Only the ``[scan]`` table is read here; other tables (``[audit]`` …) belong to other parts of
+codex-guard and are left alone. Schema::
+
+    [scan]
+    max_chars = 2000000           # characters scanned per text (half head, half tail)
+    regex_timeout_ms = 200        # time-out of each custom detector's regex pass
+    oversize = "warn"             # action when a text is longer than max_chars
+
+    [scan.actions]                # per category, severity or kind; kind > severity > category
+    secret = "block"              # defaults: secret block, personal warn,
+    personal = "warn"             #           email-address and phone-number off
+    low = "warn"                  # a severity
+    "email-address" = "off"       # a kind
+
+    [scan.allowlist]
+    sha256 = ["9f86d0…"]          # SHA-256 (hex) of exact secret values never to report
+
+    [[scan.detector]]             # custom detectors, the detectors.toml schema
+    id = "acme-internal-token"
+    description = "ACME internal token"
+    keywords = ["acme_"]
+    regex = '''(acme_[A-Za-z0-9]{32})'''
+    secret_group = 1
+    severity = "high"
+
+Actions: ``block`` (UserPromptSubmit: the prompt is blocked; PostToolUse: the output is withheld
+from the model; PreToolUse: the command needs a person's approval), ``warn`` (the text goes
+through and the person sees a ``systemMessage``), ``off`` (not reported).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from codex_guard.scan import Catalogue, Detector, Finding
+
+__all__ = [
+    "ACTIONS",
+    "Guardrails",
+    "GuardrailsError",
+    "config_paths",
+    "load_guardrails",
+]
+
+BLOCK, WARN, OFF = "block", "warn", "off"
+ACTIONS = (OFF, WARN, BLOCK)
+_RANK = {OFF: 0, WARN: 1, BLOCK: 2}
+_SEVERITIES = ("high", "medium", "low")
+_CATEGORIES = ("secret", "personal")
+DEFAULT_ACTIONS: dict[str, str] = {
+    "secret": BLOCK,
+    "personal": WARN,
+    "email-address": OFF,
+    "phone-number": OFF,
+}
+DEFAULT_MAX_CHARS = 2_000_000
+DEFAULT_TIMEOUT_MS = 200
+_SCAN_KEYS = frozenset(
+    {"max_chars", "regex_timeout_ms", "oversize", "actions", "allowlist", "detector"}
+)
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+class GuardrailsError(ValueError):
+    """A guardrails.toml file is unreadable or invalid; the message names the file."""
+
+
+@dataclass
+class Guardrails:
+    """The merged configuration.
+
+    Attributes:
+        actions: category / severity / kind -> action, from the system and user layers.
+        tighten: the same from project layers (applied only where stricter).
+        allowlist: SHA-256 hex digests of values never reported.
+        detectors: custom detectors (system, user and project), in layer order.
+        max_chars: characters of one text that are scanned.
+        regex_timeout: seconds per custom-detector regex pass.
+        oversize: action when a text is longer than ``max_chars``.
+        files: the files that were read, lowest layer first.
+    """
+
+    actions: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ACTIONS))
+    tighten: dict[str, str] = field(default_factory=dict)
+    allowlist: set[str] = field(default_factory=set)
+    detectors: list[Detector] = field(default_factory=list)
+    max_chars: int = DEFAULT_MAX_CHARS
+    regex_timeout: float = DEFAULT_TIMEOUT_MS / 1000
+    oversize: str = WARN
+    files: list[str] = field(default_factory=list)
+    _catalogue: Catalogue | None = field(default=None, repr=False, compare=False)
+
+    def action_for(self, kind: str, severity: str, category: str) -> str:
+        """The action for a finding: the kind's setting, else its severity's, else its
+        category's (``secret`` when unknown); a project setting counts only if stricter."""
+        act = _lookup(self.actions, kind, severity, category) or BLOCK
+        proj = _lookup(self.tighten, kind, severity, category)
+        if proj is not None and _RANK[proj] > _RANK[act]:
+            act = proj
+        return act
+
+    def catalogue(self) -> Catalogue:
+        """The packaged catalogue plus the custom detectors (custom ids replace built-in ones
+        only in system/user layers; a project detector with a built-in id is renamed)."""
+        from codex_guard.scan import load_catalogue
+        from codex_guard.scan.catalogue import build_catalogue
+
+        if self._catalogue is not None:
+            return self._catalogue
+        base = load_catalogue()
+        if not self.detectors:
+            self._catalogue = base
+            return base
+        custom = {d.id: d._replace(timeout=self.regex_timeout) for d in self.detectors}
+        merged = [custom.pop(d.id, d) for d in base.detectors]
+        self._catalogue = build_catalogue(merged + list(custom.values()))
+        return self._catalogue
+
+    def allowlisted(self, value: str) -> bool:
+        """True if the SHA-256 of ``value`` (UTF-8) is in the allowlist."""
+        if not self.allowlist:
+            return False
+        digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+        return digest in self.allowlist
+
+    def classify(self, text: str, findings: list[Finding]) -> list[tuple[Finding, str]]:
+        """Each finding of ``text`` with its action, dropping allowlisted values and ``off``."""
+        cats = {d.id: d.category for d in self.catalogue().detectors}
+        out: list[tuple[Finding, str]] = []
+        for f in findings:
+            if self.allowlisted(text[f.start : f.end]):
+                continue
+            act = self.action_for(f.kind, f.severity, cats.get(f.kind, "secret"))
+            if act != OFF:
+                out.append((f, act))
+        return out
+
+
+def _lookup(table: dict[str, str], kind: str, severity: str, category: str) -> str | None:
+    for key in (kind, severity, category):
+        if key in table:
+            return table[key]
+    return None
+
+
+def _system_dir() -> str:
+    return os.environ.get("CODEX_GUARD_SYSTEM_DIR") or "/etc/codex"
+
+
+def _codex_home() -> str:
+    return os.environ.get("CODEX_HOME") or os.path.join(os.path.expanduser("~"), ".codex")
+
+
+def _project_dirs(cwd: str) -> list[str]:
+    """``cwd`` and its ancestors up to the project root (nearest ``.git``), root first; only
+    ``cwd`` itself when there is no project root."""
+    d = os.path.abspath(cwd)
+    chain = [d]
+    while not os.path.exists(os.path.join(d, ".git")):
+        parent = os.path.dirname(d)
+        if parent == d:
+            return [os.path.abspath(cwd)]
+        d = parent
+        chain.append(d)
+    return list(reversed(chain))
+
+
+def config_paths(cwd: str | None) -> list[tuple[str, str]]:
+    """``(layer, path)`` of every candidate file, lowest layer first (files may not exist)."""
+    out = [
+        ("system", os.path.join(_system_dir(), "guardrails.toml")),
+        ("user", os.path.join(_codex_home(), "guardrails.toml")),
+    ]
+    if cwd:
+        for d in _project_dirs(cwd):
+            out.append(("project", os.path.join(d, ".codex", "guardrails.toml")))
+    return out
+
+
+def _read(path: str) -> dict[str, Any] | None:
+    import tomllib
+
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise GuardrailsError(f"{path}: cannot read: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise GuardrailsError(f"{path}: not valid TOML: {e}") from None
+
+
+def _action(path: str, where: str, value: Any) -> str:
+    if value not in ACTIONS:
+        raise GuardrailsError(f"{path}: {where} must be one of {', '.join(ACTIONS)}, not {value!r}")
+    return str(value)
+
+
+def _positive_int(path: str, key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise GuardrailsError(f"{path}: [scan] {key} must be a positive integer, not {value!r}")
+    return value
+
+
+def _apply(g: Guardrails, layer: str, path: str, data: dict[str, Any], kinds: set[str]) -> None:
+    from codex_guard.scan.catalogue import CatalogueError, parse_custom_detectors
+
+    scan = data.get("scan")
+    if scan is None:
+        return
+    if not isinstance(scan, dict):
+        raise GuardrailsError(f"{path}: [scan] must be a table")
+    unknown = set(scan) - _SCAN_KEYS
+    if unknown:
+        raise GuardrailsError(f"{path}: unknown key(s) in [scan]: {', '.join(sorted(unknown))}")
+    project = layer == "project"
+    if "max_chars" in scan:
+        n = _positive_int(path, "max_chars", scan["max_chars"])
+        g.max_chars = max(g.max_chars, n) if project else n
+    if "regex_timeout_ms" in scan:
+        ms = _positive_int(path, "regex_timeout_ms", scan["regex_timeout_ms"])
+        g.regex_timeout = max(g.regex_timeout, ms / 1000) if project else ms / 1000
+    if "oversize" in scan:
+        act = _action(path, "[scan] oversize", scan["oversize"])
+        if not project or _RANK[act] > _RANK[g.oversize]:
+            g.oversize = act
+    actions = scan.get("actions", {})
+    if not isinstance(actions, dict):
+        raise GuardrailsError(f"{path}: [scan.actions] must be a table")
+    target = g.tighten if project else g.actions
+    for key, value in actions.items():
+        if key not in _CATEGORIES and key not in _SEVERITIES and key not in kinds:
+            raise GuardrailsError(
+                f"{path}: [scan.actions] {key!r} is not a category (secret, personal), "
+                "a severity (high, medium, low) or a detector id"
+            )
+        act = _action(path, f"[scan.actions] {key}", value)
+        if project:
+            prev = target.get(key)
+            if prev is None or _RANK[act] > _RANK[prev]:
+                target[key] = act
+        else:
+            target[key] = act
+    allow = scan.get("allowlist", {})
+    if not isinstance(allow, dict) or set(allow) - {"sha256"}:
+        raise GuardrailsError(f"{path}: [scan.allowlist] may only hold sha256 = [...]")
+    digests = allow.get("sha256", [])
+    if not isinstance(digests, list):
+        raise GuardrailsError(f"{path}: [scan.allowlist] sha256 must be a list of hex digests")
+    for d in digests:
+        if not isinstance(d, str) or len(d) != 64 or any(c not in _HEX for c in d):
+            raise GuardrailsError(
+                f"{path}: [scan.allowlist] sha256 entries must be 64 hex characters, not {d!r}"
+            )
+        if not project:  # a repository cannot allowlist values for itself
+            g.allowlist.add(d.lower())
+    tables = scan.get("detector", [])
+    if not isinstance(tables, list):
+        raise GuardrailsError(f"{path}: [[scan.detector]] must be an array of tables")
+    try:
+        dets = parse_custom_detectors(tables, path, g.regex_timeout)
+    except CatalogueError as e:
+        raise GuardrailsError(str(e)) from None
+    for det in dets:
+        if project and det.id in kinds:
+            det = det._replace(id=f"{det.id}-project")
+        kinds.add(det.id)
+        g.detectors.append(det)
+
+
+def load_guardrails(cwd: str | None = None) -> Guardrails:
+    """Read and merge every guardrails.toml layer for ``cwd`` (see the module docstring).
+
+    Args:
+        cwd: the session working directory (project layers are looked up from it); None reads
+            only the system and user layers.
+
+    Returns:
+        The merged :class:`Guardrails` (defaults when no file exists).
+
+    Raises:
+        GuardrailsError: a file exists but cannot be read, is not TOML, or has an invalid
+            ``[scan]`` table; the message names the file.
+    """
+    from codex_guard.scan import detector_ids
+
+    g = Guardrails()
+    kinds = set(detector_ids())
+    for layer, path in config_paths(cwd):
+        data = _read(path)
+        if data is None:
+            continue
+        g.files.append(path)
+        _apply(g, layer, path, data, kinds)
+    return g
