@@ -123,6 +123,7 @@ class Case:
     ) -> None:
         self.name, self.argv, self.stdin, self.env, self.before = name, argv, stdin, env, before
         self.times: list[float] = []
+        self.cpu: list[float] = []
         self.rss: list[int] = []
 
     def run(self, record: bool) -> None:
@@ -149,6 +150,7 @@ class Case:
         del out
         if record:
             self.times.append((t1 - t0) / 1e6)
+            self.cpu.append((ru.ru_utime + ru.ru_stime) * 1000)
             self.rss.append(ru.ru_maxrss)
 
 
@@ -267,15 +269,21 @@ def render(cases: list[Case], a: argparse.Namespace) -> str:
         "": med(by["native check: ls -la"]),
         "+1000": med(by["native check +1000 rules: ls -la"]),
     }
+    cpu_base = {
+        "": statistics.median(by["native check: ls -la"].cpu),
+        "+1000": statistics.median(by["native check +1000 rules: ls -la"].cpu),
+    }
     rows = [
-        "| case | median ms | min-max ms | x native check | peak RSS MiB |",
-        "|---|---:|---:|---:|---:|",
+        "| case | median ms | min-max ms | x native check | CPU ms | CPU x native | peak RSS MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for c in cases:
-        ref = base["+1000"] if "+1000" in c.name else base[""]
+        k = "+1000" if "+1000" in c.name else ""
+        cpu = statistics.median(c.cpu)
         rows.append(
             f"| {c.name} | {med(c):.1f} | {min(c.times):.1f}-{max(c.times):.1f} | "
-            f"{med(c) / ref:.2f} | {max(c.rss) / 1024:.1f} |"
+            f"{med(c) / base[k]:.2f} | {cpu:.1f} | {cpu / cpu_base[k]:.2f} | "
+            f"{max(c.rss) / 1024:.1f} |"
         )
     cpu = "unknown"
     try:
@@ -291,7 +299,8 @@ def render(cases: list[Case], a: argparse.Namespace) -> str:
         f"{a.rounds} interleaved rounds after {a.warmup} warm-up rounds. "
         "Built-in packs plus `bench/org.rules` (13 rules) in `$CODEX_HOME/rules`; the `+1000` "
         "cases add 1,000 generated prefix rules. Ratios are medians against the native "
-        "`codex execpolicy check` (Rust, 0.169.0) on the same user rules and argv. "
+        "`codex execpolicy check` (Rust, 0.169.0) on the same user rules and argv; CPU is the "
+        "child's user+system time (`os.wait4`), less sensitive to other load than wall time. "
         "Regenerate: `python3 bench/latency.py --update-docs`.\n\n"
     )
     return head + "\n".join(rows) + "\n"

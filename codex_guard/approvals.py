@@ -78,9 +78,9 @@ def state_dir() -> str:
     env = os.environ.get("CODEX_GUARD_STATE_DIR")
     if env:
         return env
-    from platformdirs import user_state_dir
+    from codex_guard._dirs import user_dir
 
-    return user_state_dir("codex-guard", appauthor=False)
+    return user_dir("state")
 
 
 def state_path() -> str:

@@ -22,10 +22,15 @@ from codex_guard.verdict import FORBIDDEN, PROMPT, FindingRef, Verdict
 __all__ = ["judge_prompt", "judge_tool_output", "scan_command", "tool_output_text"]
 
 
-def _classified(text: str, cwd: str | None, v: Verdict) -> list[tuple[Any, str]] | None:
-    """Findings of ``text`` with their actions, or None after recording a config error."""
+def _classified(
+    text: str, cwd: str | None, v: Verdict, *, only_block: bool = False
+) -> list[tuple[Any, str]] | None:
+    """Findings of ``text`` with their actions, or None after recording a config error.
+
+    Detectors whose action is ``off`` (and, with ``only_block``, every action but ``block``) do
+    not run at all."""
     from codex_guard import scan
-    from codex_guard.guardrails import GuardrailsError, load_guardrails
+    from codex_guard.guardrails import BLOCK, WARN, GuardrailsError, load_guardrails
 
     try:
         g = load_guardrails(cwd or None)
@@ -46,7 +51,12 @@ def _classified(text: str, cwd: str | None, v: Verdict) -> list[tuple[Any, str]]
             v.raise_to(FORBIDDEN, note)
         elif g.oversize == "warn":
             v.notices.append(note)
-    found = scan.scan(body, catalogue=g.catalogue(), errors=errors)
+    wanted = (BLOCK,) if only_block else (BLOCK, WARN)
+
+    def enabled(d: Any) -> bool:
+        return g.action_for(d.id, d.severity, d.category) in wanted
+
+    found = scan.scan(body, catalogue=g.catalogue(), errors=errors, enabled=enabled)
     v.notices.extend(f"codex-guard: {e}" for e in errors)
     return g.classify(body, found)
 
@@ -90,23 +100,20 @@ def judge_prompt(prompt: str, cwd: str | None = None) -> Verdict:
 
 
 def scan_command(command: str, cwd: str | None, v: Verdict) -> None:
-    """Scan a shell command and raise ``v`` (the rules' verdict) accordingly: a ``block``
-    finding makes it at least ``prompt``; a ``warn`` finding adds a notice."""
-    classified = _classified(command, cwd, v)
+    """Scan a shell command for literal secrets and raise ``v`` (the rules' verdict): a
+    ``block`` finding makes it at least ``prompt``. Only ``block`` detectors run here (personal
+    data in a command is not what this check is for, and every shell call pays for the scan)."""
+    classified = _classified(command, cwd, v, only_block=True)
     if classified is None:
         return
-    blocking = [f for f, act in classified if act == "block"]
-    warning = [f for f, act in classified if act == "warn"]
-    for f in blocking + warning:
-        v.findings.append(_ref(f))
+    blocking = [f for f, _ in classified]
+    v.findings.extend(_ref(f) for f in blocking)
     if blocking:
         v.raise_to(
             PROMPT,
             f"the command contains a literal secret: {_summary(blocking)}; "
             "use an environment variable or a secret manager instead",
         )
-    if warning:
-        v.notices.append(f"codex-guard: the command contains {_summary(warning)}")
 
 
 def tool_output_text(response: Any) -> str:

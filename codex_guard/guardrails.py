@@ -198,15 +198,21 @@ def config_paths(cwd: str | None) -> list[tuple[str, str]]:
 
 
 def _read(path: str) -> dict[str, Any] | None:
-    import tomllib
-
+    """The parsed file, or None when it does not exist (``tomllib`` is imported only then: a
+    hook process pays for it only when there is a file to read)."""
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            data = fh.read()
     except FileNotFoundError:
         return None
     except OSError as e:
         raise GuardrailsError(f"{path}: cannot read: {e.strerror}") from None
+    import tomllib
+
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise GuardrailsError(f"{path}: not valid TOML: {e}") from None
     except tomllib.TOMLDecodeError as e:
         raise GuardrailsError(f"{path}: not valid TOML: {e}") from None
 

@@ -54,14 +54,13 @@ def _guard_paths() -> list[tuple[str, str, bool]]:
     """(path, what it is, whether the whole folder is protected) for codex-guard's own files:
     the approval state folder, the default data folder and the audit log file (plus anything
     beside it whose name starts with the log's name: rotations, backups)."""
-    from platformdirs import user_data_dir
-
+    from codex_guard._dirs import user_dir
     from codex_guard.approvals import state_dir
     from codex_guard.audit.log import default_path
 
     return [
         (state_dir(), "codex-guard's approval state", True),
-        (user_data_dir("codex-guard", appauthor=False), "codex-guard's data folder", True),
+        (user_dir("data"), "codex-guard's data folder", True),
         (default_path(), "codex-guard's audit log", False),
     ]
 

@@ -395,11 +395,20 @@ def test_keyword_prefilter_equals_naive_substring_search(parts: list[str]) -> No
     for kw, idx in CATALOGUE.keyword_index.items():
         if kw in lowered:
             naive.update(idx)
-    assert CATALOGUE.select(lowered) == sorted(naive)
+    from unittest import mock
+
+    from codex_guard.scan import catalogue as cat_mod
+
+    assert CATALOGUE.select(lowered) == sorted(naive)  # short text: substring searches
+    with mock.patch.object(cat_mod, "_SHORT_TEXT", 0):  # the one-pass alternation
+        assert CATALOGUE.select(lowered) == sorted(naive)
 
 
 def test_keyword_prefilter_with_recurring_keywords() -> None:
-    lowered = ("key=1 " * 500 + "sk-proj-abc ghp_x").lower()
+    lowered = ("key=1 " * 5000 + "sk-proj-abc ghp_x").lower()
+    from codex_guard.scan import catalogue as cat_mod
+
+    assert len(lowered) > cat_mod._SHORT_TEXT
     chosen = {CATALOGUE.detectors[i].id for i in CATALOGUE.select(lowered)}
     assert {"openai-api-key", "github-pat", "generic-api-key"} <= chosen
 

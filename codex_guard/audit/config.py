@@ -75,9 +75,9 @@ def config_files() -> list[str]:
 
 def default_log_path() -> str:
     """``audit.jsonl`` in platformdirs' ``user_data_dir("codex-guard")``."""
-    from platformdirs import user_data_dir
+    from codex_guard._dirs import user_dir
 
-    return os.path.join(user_data_dir("codex-guard", appauthor=False), "audit.jsonl")
+    return os.path.join(user_dir("data"), "audit.jsonl")
 
 
 def _audit_table(path: str) -> dict[str, Any] | None:

@@ -111,9 +111,9 @@ def cache_dir() -> str:
     env = os.environ.get("CODEX_GUARD_CACHE_DIR")
     if env:
         return env
-    from platformdirs import user_cache_dir
+    from codex_guard._dirs import user_dir
 
-    return user_cache_dir("codex-guard", appauthor=False)
+    return user_dir("cache")
 
 
 def _stat(path: str) -> tuple[int, int, int] | None:

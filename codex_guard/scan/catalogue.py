@@ -51,6 +51,10 @@ DEFAULT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "detecto
 _SEVERITIES = ("high", "medium", "low")
 
 
+_SHORT_TEXT = 16_384
+"""Texts up to this many characters are pre-filtered by plain substring search (no compile)."""
+
+
 class CatalogueError(ValueError):
     """The detector catalogue is malformed (missing field, wrong type, unknown validator...)."""
 
@@ -109,7 +113,8 @@ class Catalogue:
 
         ``lowered`` must be the lower-cased text. A detector with no keywords always runs.
 
-        One left-to-right pass of a single alternation of the keywords (longest first). After
+        Texts up to ``_SHORT_TEXT`` characters: one substring search per keyword. Longer texts:
+        one left-to-right pass of a single alternation of the keywords (longest first). After
         each hit the search resumes one character further, so overlapping keywords are seen
         too, and the keywords that are prefixes of the hit (``sk-`` under ``sk-proj-``) are
         added with it. When found keywords keep recurring (``key`` in a long config dump), the
@@ -117,6 +122,13 @@ class Catalogue:
         constant, whatever the number of occurrences.
         """
         chosen = set(self.always_run)
+        if len(lowered) <= _SHORT_TEXT:
+            # a few hundred substring searches cost less than compiling the alternation, which
+            # a short-lived hook process would do for every shell command
+            for k, dets in self.keyword_index.items():
+                if k in lowered:
+                    chosen.update(dets)
+            return sorted(chosen)
         found: set[str] = set()
         pattern = self._pattern(frozenset())
         pos = 0
@@ -383,13 +395,13 @@ def load_catalogue(path: str | None = None) -> Catalogue:
 
 
 def _cache_dir() -> str:
-    """``$CODEX_GUARD_CACHE_DIR``, else ``$XDG_CACHE_HOME/codex-guard``, else
-    ``~/.cache/codex-guard``."""
+    """``$CODEX_GUARD_CACHE_DIR``, else platformdirs' user cache folder for codex-guard."""
     explicit = os.environ.get("CODEX_GUARD_CACHE_DIR")
     if explicit:
         return explicit
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "codex-guard")
+    from codex_guard._dirs import user_dir
+
+    return user_dir("cache")
 
 
 def _read_toml(path: str) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from .redact import known_prefix, mask_secret, redact_spans
 from .validators import CHECKSUM_VALIDATORS, VALIDATORS, Candidate, shannon_entropy
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 __all__ = ["Finding", "redact", "scan"]
 
@@ -57,14 +57,38 @@ class Finding:
 _COMPILED: dict[tuple[str, str], tuple[Any, Any]] = {}
 
 
+def _compile(source: str, timeout: float | None) -> Any:
+    r"""Compile one detector pattern (``ASCII``).
+
+    Built-in patterns go to the standard library's ``re`` when it accepts them without a
+    warning: importing ``regex`` costs a short-lived hook process more than the whole scan of a
+    shell command. ``regex`` takes what ``re`` cannot express (branch reset ``(?|…)``, ``\p{…}``)
+    and every pattern with a time-out (user-supplied detectors), since only ``regex`` can stop a
+    runaway match. For the patterns both accept, ``regex`` (its default ``VERSION0``) is
+    designed to behave as ``re`` does; the catalogue's examples and counter-examples are tested
+    under the engine each pattern actually gets.
+    """
+    if timeout is None:
+        import re
+        import warnings
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # e.g. "possible nested set": not re's syntax
+                return re.compile(source, re.ASCII)
+        except (re.error, FutureWarning, DeprecationWarning):
+            pass
+    # lazy: import time matters in a short-lived hook process (and regex ships no stubs)
+    regex = importlib.import_module("regex")
+    return regex.compile(source, regex.ASCII)
+
+
 def _compiled(det: Detector) -> tuple[Any, Any]:
     key = (det.id, det.regex)
     hit = _COMPILED.get(key)
     if hit is None:
-        # lazy: import time matters in a short-lived hook process (and regex ships no stubs)
-        regex = importlib.import_module("regex")
-        pattern = regex.compile(det.regex, regex.ASCII)
-        context = regex.compile(det.context, regex.ASCII) if det.context else None
+        pattern = _compile(det.regex, det.timeout)
+        context = _compile(det.context, det.timeout) if det.context else None
         hit = (pattern, context)
         _COMPILED[key] = hit
     return hit
@@ -208,7 +232,11 @@ _PREFIXED = 50
 
 
 def scan(
-    text: str, *, catalogue: Catalogue | None = None, errors: list[str] | None = None
+    text: str,
+    *,
+    catalogue: Catalogue | None = None,
+    errors: list[str] | None = None,
+    enabled: Callable[[Detector], bool] | None = None,
 ) -> list[Finding]:
     """Find the secrets in ``text``.
 
@@ -218,6 +246,8 @@ def scan(
             (:func:`codex_guard.scan.catalogue.load_catalogue`).
         errors: if given, a message is appended for each detector whose ``regex`` time-out
             (user-supplied detectors only) expired; that detector's later matches are lost.
+        enabled: if given, only the detectors it accepts run (the caller's actions: a detector
+            whose findings would be ignored need not cost a regex pass).
 
     Returns:
         A list of :class:`Finding`, sorted by ``start``, with no two findings overlapping.
@@ -239,6 +269,8 @@ def scan(
     cat = catalogue if catalogue is not None else load_catalogue()
     lowered = text.lower()
     indices = cat.select(lowered)
+    if enabled is not None:
+        indices = [i for i in indices if enabled(cat.detectors[i])]
     if not indices:
         return []
     hits = _merge(_candidates(text, lowered, cat, indices, errors))

@@ -1,0 +1,59 @@
+"""codex-guard's per-user folders (cache, data, state), as platformdirs resolves them.
+
+platformdirs is the source of truth. Importing it costs a hook process more than the rest of a
+cache-hit decision (it loads ``pathlib``, ``tempfile``, ``shutil`` and the compression modules),
+so on Linux the common case is resolved here by platformdirs' own rule for its ``Unix`` class
+(``platformdirs/_xdg.py``, 4.x): an absolute ``$XDG_{CACHE,DATA,STATE}_HOME`` wins, else
+``~/.cache``, ``~/.local/share`` or ``~/.local/state`` under an absolute ``$HOME`` (or the
+password database when ``HOME`` is unset), then ``/codex-guard``. Every other case (another OS,
+Android, a relative ``HOME``) asks platformdirs itself. ``tests/test_dirs.py`` checks the two
+agree over generated environments.
+
+A leaf: imports nothing from codex_guard.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+APP = "codex-guard"
+_XDG = {"cache": "XDG_CACHE_HOME", "data": "XDG_DATA_HOME", "state": "XDG_STATE_HOME"}
+_DEFAULT = {"cache": "~/.cache", "data": "~/.local/share", "state": "~/.local/state"}
+
+
+def _fast(kind: str) -> str | None:
+    if not sys.platform.startswith("linux") or hasattr(sys, "getandroidapilevel"):
+        return None
+    if os.environ.get("ANDROID_DATA") == "/data" and os.environ.get("ANDROID_ROOT") == "/system":
+        return None
+    xdg = os.environ.get(_XDG[kind], "")
+    if xdg.startswith("/"):
+        return os.path.join(xdg, APP)
+    home = os.environ.get("HOME")
+    if home is not None and not home.startswith("/"):
+        return None
+    base = os.path.expanduser(_DEFAULT[kind])
+    return os.path.join(base, APP) if base.startswith("/") else None
+
+
+def user_dir(kind: str) -> str:
+    """The per-user folder of ``kind`` (``"cache"``, ``"data"`` or ``"state"``) for codex-guard,
+    exactly what ``platformdirs.user_<kind>_dir("codex-guard", appauthor=False)`` returns.
+
+    Raises:
+        KeyError: an unknown ``kind``.
+        RuntimeError: platformdirs cannot resolve a home folder (relative ``HOME``, no entry in
+            the password database).
+    """
+    fast = _fast(kind)
+    if fast is not None:
+        return fast
+    import platformdirs
+
+    resolve = {
+        "cache": platformdirs.user_cache_dir,
+        "data": platformdirs.user_data_dir,
+        "state": platformdirs.user_state_dir,
+    }[kind]
+    return resolve(APP, appauthor=False)
