@@ -13,6 +13,9 @@ from __future__ import annotations
 # by an expansion; the shape keeps unquoted literal characters so that glob and brace
 # syntax can be recognised only where bash would act on it.
 QUOTED = "\x00"
+# In a word's shape: a character produced by an *unquoted* expansion, where bash splits fields
+# on blanks (``a="rm -rf"; $a ~``, ``rm${IFS}-rf${IFS}/``).
+SPLIT = "\x01"
 
 _SIMPLE_ANSI_C = {
     "a": "\a",
@@ -173,7 +176,7 @@ class Word:
     only known at run time; ``start``/``end`` are byte offsets in the script (-1 for argv).
     """
 
-    __slots__ = ("dollar", "dynamic", "end", "shape", "start", "text")
+    __slots__ = ("alts", "dollar", "dynamic", "end", "shape", "sources", "start", "text")
 
     def __init__(
         self,
@@ -190,10 +193,21 @@ class Word:
         self.start = start
         self.end = end
         self.dollar = dollar  # the lone `$` token tree-sitter emits before a $"..." string
+        # Other values the word may take, as (text, shape, dynamic), when an expansion has
+        # several known values (a variable assigned in two branches, a `for` loop variable).
+        self.alts: tuple[tuple[str, str, bool], ...] = ()
+        # Basenames of the programs whose output makes up the word ($(curl …), <(wget …)).
+        self.sources: tuple[str, ...] = ()
 
     @classmethod
     def literal(cls, text: str) -> Word:
         return cls(text, QUOTED * len(text))
 
     def with_dynamic(self) -> Word:
-        return Word(self.text, self.shape, True, self.start, self.end)
+        w = Word(self.text, self.shape, True, self.start, self.end)
+        w.sources = self.sources
+        return w
+
+    def variants(self) -> list[tuple[str, str, bool]]:
+        """Every (text, shape, dynamic) value the word may take, its own first."""
+        return [(self.text, self.shape, self.dynamic), *self.alts]

@@ -20,8 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import _parser
+from ._inline import inline_commands
+from ._static import stage_output
 from ._words import (
     QUOTED,
+    SPLIT,
     Word,
     decode_ansi_c,
     has_pattern,
@@ -32,6 +35,7 @@ from ._words import (
 from ._wrappers import (
     WRAPPERS,
     interpreter_family,
+    option_value_skip,
     reads_code_from_stdin,
     shell_args,
     take_assignments,
@@ -45,9 +49,12 @@ __all__ = [
     "REASON_BACKTICK",
     "REASON_BAD_UNICODE",
     "REASON_COMMAND_SUBSTITUTION",
+    "REASON_DEV_TCP",
     "REASON_DYNAMIC_PROGRAM",
     "REASON_DYNAMIC_SCRIPT",
     "REASON_EVAL",
+    "REASON_FORK_BOMB",
+    "REASON_GIT_CODE_CONFIG",
     "REASON_INTERNAL",
     "REASON_NOT_TEXT",
     "REASON_NUL",
@@ -87,12 +94,26 @@ class Command:
             wrapper such as ``env``/``sudo`` added (after quote removal).
         via: the wrapper chain that led here, outermost first, e.g. ``("bash -lc",)``,
             ``("sudo",)`` or ``("sudo", "env")``. Empty for a command written directly.
+        redirects: ``(operator, target)`` per redirection, target after quote removal and
+            variable resolution (``("2>", "/dev/null")``, ``(">>", "~/.bashrc")``); a heredoc
+            is ``("<<", "")``, a herestring ``("<<<", TEXT)``.
+        stdin_from: basenames of the commands upstream in the same pipeline (``curl x | sh``
+            gives ``sh`` ``("curl",)``), ``"<<"``/``"<<<"`` when fed by a heredoc/herestring.
+        dynamic: argv indices whose value is only known at run time (after substituting what
+            the analysis knows: same-script assignments, ``$HOME`` -> ``~``, ``$TMPDIR`` ->
+            ``/tmp``, ``$(echo x)``). Such words keep their source text (``$X``).
+        sources: ``(index, programs)``: the programs whose output makes up argv[index]
+            (``$(curl …)``, ``<(wget …)``, a file an earlier ``curl -o`` downloaded).
     """
 
     argv: tuple[str, ...]
     program_path: str | None = None
     assignments: tuple[str, ...] = ()
     via: tuple[str, ...] = ()
+    redirects: tuple[tuple[str, str], ...] = ()
+    stdin_from: tuple[str, ...] = ()
+    dynamic: frozenset[int] = frozenset()
+    sources: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,10 +126,13 @@ class Analysis:
         unsupported: one human-readable reason per kind of construct this version cannot see
             through (deduplicated, in order of first occurrence). Empty means every command
             that can run is listed in ``commands``.
+        assignments: ``NAME=value`` statements of the script (not command prefixes), after
+            quote removal, e.g. ``PATH=/tmp/x:$PATH``, in source order.
     """
 
     commands: tuple[Command, ...] = ()
     unsupported: tuple[str, ...] = ()
+    assignments: tuple[str, ...] = ()
 
 
 REASON_PARSE_ERROR = "parse error"
@@ -122,6 +146,7 @@ REASON_DYNAMIC_PROGRAM = "dynamic program name ($VAR)"
 REASON_PATTERN_PROGRAM = "glob or brace expansion in program name"
 REASON_DYNAMIC_SCRIPT = 'dynamic script passed to a shell (bash -c "$X")'
 REASON_RECURSIVE_FUNCTION = "recursive shell function (possible fork bomb)"
+REASON_FORK_BOMB = "fork bomb (a function that runs itself in a pipe or in the background)"
 REASON_UNPARSED_TEXT = "text the parser could not place"
 REASON_TOO_DEEP = "nesting too deep; analysis truncated"
 REASON_TOO_LARGE = "script too large; analysis truncated"
@@ -130,6 +155,101 @@ REASON_NUL = "NUL byte in script (removed before analysis)"
 REASON_BAD_UNICODE = "lone surrogate in script (replaced before analysis)"
 REASON_INTERNAL = "internal analysis error"
 REASON_NOT_TEXT = "input is not text"
+REASON_TOO_MANY_VALUES = "a word may take too many values; analysis truncated"
+REASON_DEV_TCP = "network redirection (/dev/tcp or /dev/udp)"
+REASON_GIT_CODE_CONFIG = "git -c setting that runs a command (alias !…, core.sshCommand, pager …)"
+REASON_INLINE_CODE = "code run by an interpreter (-c/-e) that is not fully analysed"
+
+# What ``xargs CMD`` appends when its input is unknown (a dynamic word).
+XARGS_INPUT = "<xargs input>"
+# Same-script values of a few environment variables, in the spelling rules expect.
+_ENV_VALUES: dict[str, list[tuple[str, bool]]] = {
+    "HOME": [("~", False)],
+    "TMPDIR": [("/tmp", False)],
+    "PWD": [(".", False)],
+    "IFS": [(" \t\n", False)],
+}
+_DOWNLOADERS = frozenset({"curl", "wget", "fetch", "aria2c", "http", "https", "scp", "rsync"})
+_AWKS = frozenset({"awk", "gawk", "mawk", "nawk", "busybox-awk"})
+# Interpreter options whose value is program text.
+_INLINE_FLAGS: dict[str, tuple[str, ...]] = {
+    "python": ("-c",),
+    "node": ("-e", "--eval", "-p", "--print"),
+    "perl": ("-e", "-E"),
+    "ruby": ("-e",),
+    "php": ("-r",),
+    "lua": ("-e",),
+    "tcl": ("-c",),
+    "r": ("-e",),
+    "osascript": ("-e",),
+}
+# git -c keys whose value is a command git runs (git-config(1)).
+_GIT_CODE_KEYS = frozenset(
+    {
+        "core.sshcommand",
+        "core.pager",
+        "core.editor",
+        "core.fsmonitor",
+        "core.hookspath",
+        "core.askpass",
+        "core.gitproxy",
+        "core.alternaterefscommand",
+        "diff.external",
+        "credential.helper",
+        "sequence.editor",
+        "gpg.program",
+        "gpg.ssh.program",
+        "uploadpack.packobjectshook",
+        "receive.procreceiverefs",
+        "protocol.allow",
+    }
+)
+_GIT_VALUE_OPTIONS = frozenset(
+    {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env"}
+)
+_BRANCHING = frozenset(
+    {
+        "if_statement",
+        "elif_clause",
+        "else_clause",
+        "case_statement",
+        "case_item",
+        "while_statement",
+        "c_style_for_statement",
+    }
+)
+# find tests after which the search roots themselves are not (necessarily) among the results.
+_FIND_TESTS = frozenset(
+    {
+        "-name",
+        "-iname",
+        "-path",
+        "-ipath",
+        "-wholename",
+        "-iwholename",
+        "-regex",
+        "-iregex",
+        "-newer",
+        "-mtime",
+        "-mmin",
+        "-atime",
+        "-amin",
+        "-ctime",
+        "-cmin",
+        "-size",
+        "-user",
+        "-group",
+        "-perm",
+        "-empty",
+        "-links",
+        "-inum",
+        "-samefile",
+        "-lname",
+        "-ilname",
+        "-used",
+    }
+)
+MAX_VARIANTS = 16  # commands emitted per source command for words with several values
 
 # Work bounds (the hook must answer quickly on hostile input).
 MAX_SCRIPT_BYTES = 256 * 1024  # longer scripts are analysed on their first 256 KiB only
@@ -234,14 +354,21 @@ class _IO:
     """How a command's stdin is fed: from a pipe, from heredocs/herestrings, or (``xargs``)
     not at all while its arguments come from stdin."""
 
-    __slots__ = ("feeds", "piped", "xargs")
+    __slots__ = ("feeds", "piped", "text", "upstream", "xargs")
 
     def __init__(
-        self, piped: bool = False, feeds: tuple[_Feed, ...] = (), xargs: bool = False
+        self,
+        piped: bool = False,
+        feeds: tuple[_Feed, ...] = (),
+        xargs: bool = False,
+        upstream: tuple[str, ...] = (),
+        text: bytes | None = None,
     ) -> None:
         self.piped = piped
         self.feeds = feeds
         self.xargs = xargs
+        self.upstream = upstream  # basenames of the pipeline's earlier commands
+        self.text = text  # what the pipe carries, when statically known
 
 
 _NO_IO = _IO()
@@ -301,6 +428,12 @@ class _Analyzer:
         self.reasons: dict[str, None] = {}
         self.nodes_left = MAX_NODES
         self.deadline = time.monotonic() + PARSE_BUDGET
+        # Same-script variables: name -> every (value, dynamic) it may hold.
+        self.vars: dict[str, list[tuple[str, bool]]] = {}
+        self.branch = 0  # >0 inside a conditional or loop: assignments add values
+        self.stage_words: list[Word] | None = None  # words of the last simple command
+        self.downloads: dict[str, str] = {}  # file path -> downloader that wrote it
+        self.assigned: list[str] = []  # NAME=value statements
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -308,7 +441,7 @@ class _Analyzer:
         self.reasons.setdefault(text, None)
 
     def result(self) -> Analysis:
-        return Analysis(tuple(self.commands), tuple(self.reasons))
+        return Analysis(tuple(self.commands), tuple(self.reasons), tuple(self.assigned))
 
     def tick(self) -> None:
         self.nodes_left -= 1
@@ -330,6 +463,12 @@ class _Analyzer:
             i, assignments = take_assignments(fast, 0)
             if i < len(fast):
                 self.emit(fast[i:], assignments, via, _NO_IO, _Src(b"", via, depth), tdepth)
+            else:  # assignment statements: remembered for later $NAME
+                for a in assignments:
+                    self.assigned.append(a)
+                    name, _, value = a.partition("=")
+                    if not name.endswith("+"):
+                        self.vars[name] = [(value, False)]
             return
         try:
             src = script.encode("utf-8")
@@ -366,21 +505,17 @@ class _Analyzer:
         elif kind == "redirected_statement":
             self.redirected_statement(node, s, io, td)
         elif kind == "pipeline":
-            piped = io.piped
-            for child in node.children:
-                if not child.is_named:
-                    if child.type in ("|", "|&"):
-                        piped = True
-                    continue
-                self.visit(child, s, _IO(piped, io.feeds), td + 1)
-        elif kind == "command_substitution":
-            first = node.child(0)
-            backtick = first is not None and first.type == "`"
-            self.reason(REASON_BACKTICK if backtick else REASON_COMMAND_SUBSTITUTION)
+            self.pipeline(node, s, io, td)
+        elif kind in ("command_substitution", "process_substitution"):
             self.visit_children(node, s, _NO_IO, td)
-        elif kind == "process_substitution":
-            self.reason(REASON_PROCESS_SUBSTITUTION)
-            self.visit_children(node, s, _NO_IO, td)
+        elif kind == "for_statement":
+            self.for_statement(node, s, io, td)
+        elif kind in _BRANCHING:
+            self.branch += 1
+            try:
+                self.visit_children(node, s, io, td)
+            finally:
+                self.branch -= 1
         elif kind == "function_definition":
             self.function_definition(node, s, td)
         elif kind in ("declaration_command", "unset_command"):
@@ -391,6 +526,52 @@ class _Analyzer:
             return
         else:
             self.visit_children(node, s, io, td)
+
+    def pipeline(self, node: Node, s: _Src, io: _IO, td: int) -> None:
+        """``a | b | c``: each stage learns the programs upstream of it and, when every
+        earlier stage is statically known (``echo …``, ``base64 -d`` …), what it reads."""
+        piped = io.piped
+        upstream = io.upstream
+        text = io.text
+        for child in node.children:
+            if not child.is_named:
+                if child.type in ("|", "|&"):
+                    piped = True
+                continue
+            before = len(self.commands)
+            self.stage_words = None
+            stage_in = text
+            self.visit(child, s, _IO(piped, io.feeds, False, upstream, stage_in), td + 1)
+            words = self.stage_words
+            text = None
+            if words and child.type == "command" and not any(w.dynamic or w.alts for w in words):
+                argv = [_normalize_program(words[0].text)[0], *(w.text for w in words[1:])]
+                text = stage_output(argv, stage_in)
+            upstream = upstream + tuple(
+                dict.fromkeys(c.argv[0].rsplit("/", 1)[-1] for c in self.commands[before:])
+            )
+
+    def for_statement(self, node: Node, s: _Src, io: _IO, td: int) -> None:
+        """``for NAME in WORDS; do …; done``: NAME takes each word's values in the body."""
+        var = node.child_by_field_name("variable")
+        name = _parser.node_text(var, s.src) if var is not None else None
+        values: list[tuple[str, bool]] = []
+        has_in = False
+        for child in node.children_by_field_name("value"):
+            has_in = True
+            w = self.eval_word(child, s)
+            for text, shape, dyn in w.variants():
+                for piece in _split_fields(Word(text, shape, dyn)) or []:
+                    values.append((piece.text, piece.dynamic))
+        if name:
+            if not has_in:
+                values = [("$@", True)]
+            self.vars[name] = _dedupe(self.vars.get(name, []) + values)
+        self.branch += 1
+        try:
+            self.visit_children(node, s, io, td)
+        finally:
+            self.branch -= 1
 
     def visit_children(self, node: Node, s: _Src, io: _IO, td: int) -> None:
         for child in node.named_children:
@@ -408,7 +589,7 @@ class _Analyzer:
                 feed
                 for c in others
                 if c.type in _REDIRECTS
-                for feed in self.redirect_parts(c, s, None)
+                for feed in self.redirect_parts(c, s, None, [])
             ]
             self.visit(body, s, _IO(io.piped, io.feeds + tuple(feeds), io.xargs), td + 1)
         for child in others:
@@ -419,9 +600,15 @@ class _Analyzer:
         name_node = node.child_by_field_name("name")
         name = _parser.node_text(name_node, s.src) if name_node is not None else None
         before = len(self.commands)
-        self.visit_children(node, s, _NO_IO, td)
+        self.branch += 1
+        try:
+            self.visit_children(node, s, _NO_IO, td)
+        finally:
+            self.branch -= 1
         if name and any(c.argv[:1] == (name,) for c in self.commands[before:]):
             self.reason(REASON_RECURSIVE_FUNCTION)
+            if _forks(node):
+                self.reason(REASON_FORK_BOMB)
 
     def declaration(self, node: Node, s: _Src, td: int) -> None:
         """``export``/``declare``/``local``/``readonly``/``typeset``/``unset``: a builtin whose
@@ -434,6 +621,8 @@ class _Analyzer:
                 continue
             if child.type == "variable_assignment":
                 words.append(Word.literal(self.assignment_text(child, s)))
+                if _valid_assignment_node(child, s):
+                    self.assign(child, s)
             elif child.type in _REDIRECTS or child.type == "comment":
                 continue
             else:
@@ -449,6 +638,7 @@ class _Analyzer:
         assignments: list[str] = []
         words: list[Word] = []
         feeds: list[_Feed] = []
+        redirects: list[tuple[str, str]] = []
         covered: list[tuple[int, int]] = []
         seen_name = False
         for child in node.children:
@@ -473,28 +663,78 @@ class _Analyzer:
                 w.start, w.end = child.start_byte, child.end_byte
                 words.append(w)
             elif kind in _REDIRECTS:
-                feeds.extend(self.redirect_parts(child, s, words))
+                feeds.extend(self.redirect_parts(child, s, words, redirects))
             elif kind != "comment":
                 words.append(self.eval_word(child, s))
         for child in others:
             covered.append((child.start_byte, child.end_byte))
             if child.type in _REDIRECTS:
-                feeds.extend(self.redirect_parts(child, s, words))
+                feeds.extend(self.redirect_parts(child, s, words, redirects))
         self.recover_gaps(node.start_byte, covered, s, words)
         words = _merge_adjacent(words, s.src)
         while words and _is_unquoted_assignment(words[0]):
             # tree-sitter-bash takes `_= cmd` as command name `_=`; bash assigns _ and runs cmd
             assignments.append(words.pop(0).text)
-        if words:
-            command_io = _IO(io.piped, io.feeds + tuple(feeds), io.xargs)
-            self.emit(words, tuple(assignments), s.via, command_io, s, td + 1)
+        variants = self.variants(words)
+        for variant in variants:
+            command_io = _IO(io.piped, io.feeds + tuple(feeds), io.xargs, io.upstream, io.text)
+            self.emit(variant, tuple(assignments), s.via, command_io, s, td + 1, tuple(redirects))
+            self.note_download(variant, redirects)
         for child in node.named_children:
             if child.type == "variable_assignment":  # handled above; look inside only
                 self.visit_children(child, s, _NO_IO, td + 1)
             elif child.type not in _INERT:
                 self.visit(child, s, _NO_IO, td + 1)
+        self.stage_words = variants[0] if len(variants) == 1 else None
 
-    def redirect_parts(self, node: Node, s: _Src, words: list[Word] | None) -> list[_Feed]:
+    def variants(self, words: list[Word]) -> list[list[Word]]:
+        """Field splitting of unquoted expansions, and one word list per combination of the
+        values words may take (bounded by MAX_VARIANTS; the rest give a reason)."""
+        out: list[list[Word]] = [[]]
+        for w in words:
+            options = w.variants() if w.alts else [(w.text, w.shape, w.dynamic)]
+            nxt: list[list[Word]] = []
+            for prefix in out:
+                for text, shape, dyn in options:
+                    piece = Word(text, shape, dyn, w.start, w.end)
+                    piece.sources = w.sources
+                    split = _split_fields(piece)
+                    nxt.append(prefix + (split if split is not None else [piece]))
+            if len(nxt) > MAX_VARIANTS:
+                self.reason(REASON_TOO_MANY_VALUES)
+                nxt = nxt[:MAX_VARIANTS]
+            out = nxt
+        return [v for v in out if v] or [[]]
+
+    def note_download(self, words: list[Word], redirects: list[tuple[str, str]]) -> None:
+        """Remember files a downloader writes (``curl -o F``, ``wget -O F``, ``curl … > F``)."""
+        if not words:
+            return
+        name = words[0].text.rsplit("/", 1)[-1]
+        if name not in _DOWNLOADERS:
+            return
+        for i, w in enumerate(words[1:], 1):
+            a = w.text
+            if a in ("-o", "--output", "-O", "--output-document") and i + 1 < len(words):
+                if not (name == "curl" and a == "-O"):
+                    self.downloads[words[i + 1].text] = name
+            elif a.startswith(("--output=", "--output-document=")):
+                self.downloads[a.split("=", 1)[1]] = name
+            elif (a.startswith("-o") and len(a) > 2 and name == "curl") or (
+                a.startswith("-O") and len(a) > 2 and name == "wget"
+            ):
+                self.downloads[a[2:]] = name
+        for op, target in redirects:
+            if op.lstrip("1") in (">", ">>", ">|", "&>") and target:
+                self.downloads[target] = name
+
+    def redirect_parts(
+        self,
+        node: Node,
+        s: _Src,
+        words: list[Word] | None,
+        redirects: list[tuple[str, str]],
+    ) -> list[_Feed]:
         """Split a redirect into what it feeds to stdin and the stray argument words that
         tree-sitter-bash attaches to it (``git >/dev/null reset --hard`` parses ``reset
         --hard`` inside the redirect; bash passes them to git)."""
@@ -503,11 +743,17 @@ class _Analyzer:
         target_seen = False
         quoted_delimiter = False
         strip_tabs = False
+        op = ""
         for child in node.children:
             ckind = child.type
             if not child.is_named:
                 if ckind == "<<-":
                     strip_tabs = True
+                if not target_seen:
+                    op += _parser.node_text(child, s.src) or ""
+                continue
+            if ckind == "file_descriptor" and not target_seen:
+                op += _parser.node_text(child, s.src) or ""
                 continue
             if kind == "heredoc_redirect":
                 if ckind == "heredoc_start":
@@ -528,14 +774,20 @@ class _Analyzer:
                 continue
             if not target_seen:
                 target_seen = True
+                w = self.eval_word(child, s)
                 if kind == "herestring_redirect":
-                    w = self.eval_word(child, s)
                     feeds.append(_Feed(w.text + "\n", w.dynamic))
+                for text, _shape, _dyn in w.variants():
+                    redirects.append((op or "<<<", text))
+                    if text.startswith("/dev/tcp/") or text.startswith("/dev/udp/"):
+                        self.reason(REASON_DEV_TCP)
                 continue
             if words is not None:
                 words.append(self.eval_word(child, s))
-        if kind == "heredoc_redirect" and not feeds:
-            feeds.append(_Feed("", False))
+        if kind == "heredoc_redirect":
+            redirects.append(("<<", ""))
+            if not feeds:
+                feeds.append(_Feed("", False))
         return feeds
 
     def recover_gaps(
@@ -610,11 +862,36 @@ class _Analyzer:
             w = self.assignment_word(child, s)
             if not words and _valid_assignment_node(child, s):
                 assignments.append(w.text)
+                self.assigned.append(w.text)
+                self.assign(child, s)
             else:
                 words.append(w)
             self.visit_children(child, s, _NO_IO, td + 1)
         if words:
             self.emit(words, tuple(assignments), s.via, io, s, td + 1)
+
+    def assign(self, node: Node, s: _Src) -> None:
+        """Record a shell variable assignment (``NAME=value``, ``NAME+=value``) for later
+        ``$NAME`` expansions; inside a branch or loop the values add up."""
+        name_node = node.child_by_field_name("name")
+        if name_node is None or name_node.type != "variable_name":
+            return
+        name = _parser.node_text(name_node, s.src) or ""
+        value_node = node.child_by_field_name("value")
+        if value_node is None:
+            values = [("", False)]
+        else:
+            w = self.eval_word(value_node, s)
+            values = [(text, dyn) for text, _shape, dyn in w.variants()]
+        op = next((c.type for c in node.children if not c.is_named), "=")
+        old = self.lookup(name) or [("$" + name, True)]
+        if op == "+=":
+            values = [(a + b, x or y) for a, x in old for b, y in values][:MAX_VARIANTS]
+        if self.branch > 0 and name in self.vars:
+            values = self.vars[name] + values
+        elif self.branch > 0:
+            values = old + values
+        self.vars[name] = _dedupe(values)
 
     def eval_word(self, node: Node, s: _Src) -> Word:
         """Quote removal of one argument node."""
@@ -639,8 +916,108 @@ class _Analyzer:
             return Word(text, shape, any(c in raw for c in "$`'\""), start, end)
         if kind == "concatenation":
             return self.eval_parts(node, s, list(node.children), start, end, quoted=False)
-        text = raw
-        return Word(text, QUOTED * len(text), True, start, end)
+        return self.eval_dynamic(node, s, quoted=False)
+
+    def eval_dynamic(self, node: Node, s: _Src, quoted: bool) -> Word:
+        """An expansion or substitution: its known values, or its source text as a dynamic
+        word. Characters from an unquoted expansion are marked SPLIT in the shape."""
+        kind = node.type
+        raw = _parser.node_text(node, s.src) or ""
+        start, end = node.start_byte, node.end_byte
+        values: list[tuple[str, bool]] | None = None
+        sources: tuple[str, ...] = ()
+        if kind in ("simple_expansion", "expansion"):
+            values = self.expand(node, s)
+        elif kind == "command_substitution":
+            out = self.static_substitution(node, s)
+            if out is not None:
+                values = [(out, False)]
+            else:
+                sources = _programs_in(node, s.src)
+        elif kind == "process_substitution":
+            sources = _programs_in(node, s.src)
+        if not values:
+            values = [(raw, True)]
+        mark = QUOTED if quoted else SPLIT
+        alts = [(v, (QUOTED if d else mark) * len(v), d) for v, d in values]
+        w = Word(alts[0][0], alts[0][1], alts[0][2], start, end)
+        w.alts = tuple(alts[1:])
+        w.sources = sources
+        return w
+
+    def lookup(self, name: str) -> list[tuple[str, bool]] | None:
+        """The values of a variable: same-script assignments, else the few environment
+        variables whose meaning is known (HOME -> ``~``, TMPDIR -> ``/tmp``), else None."""
+        if name in self.vars:
+            return self.vars[name]
+        return _ENV_VALUES.get(name)
+
+    def expand(self, node: Node, s: _Src) -> list[tuple[str, bool]] | None:
+        """``$NAME``, ``${NAME}``, ``${NAME:-default}``, ``${NAME:?}``, ``${NAME:+alt}``."""
+        children = list(node.children)
+        if node.type == "simple_expansion":
+            name_node = node.named_child(0)
+            if name_node is None or name_node.type != "variable_name":
+                return None
+            return self.lookup(_parser.node_text(name_node, s.src) or "")
+        if len(children) < 3 or children[1].type != "variable_name":
+            return None  # ${#X}, ${!X}, ${@}: not evaluated
+        name = _parser.node_text(children[1], s.src) or ""
+        value = self.lookup(name)
+        if children[2].type == "}":
+            return value
+        op = children[2].type
+        rest = [c for c in children[3:] if c.type != "}"]
+        if op in (":?", "?"):
+            return value
+        default: list[tuple[str, bool]] = [("", False)]
+        if rest:
+            w = self.eval_parts(node, s, rest, rest[0].start_byte, rest[-1].end_byte, False)
+            default = [(text, dyn) for text, _shape, dyn in w.variants()]
+        if op in (":-", "-", ":=", "="):
+            if value is None:
+                return default
+            if op.startswith(":"):
+                return _dedupe(
+                    [v for v in value if v[0] or v[1]]
+                    + (default if any(not v[0] and not v[1] for v in value) else [])
+                )
+            return value
+        if op in (":+", "+"):
+            if value is None:
+                return None
+            return default if all(v[0] for v in value) else None
+        return None
+
+    def static_substitution(self, node: Node, s: _Src) -> str | None:
+        """The output of ``$(echo rm)`` / ``$(printf …)`` / ``$(echo … | base64 -d)``
+        when every word is known, trailing newlines removed as bash does; else None."""
+        inner = [c for c in node.named_children if c.type != "comment"]
+        if len(inner) != 1 or inner[0].type not in ("command", "pipeline"):
+            return None
+        stages = [inner[0]] if inner[0].type == "command" else list(inner[0].named_children)
+        data: bytes | None = None
+        for stage in stages:
+            if stage.type != "command":
+                return None
+            words: list[Word] = []
+            for child in stage.children:
+                if child.type == "variable_assignment" or child.type in _REDIRECTS:
+                    return None
+                if not child.is_named or child.type == "comment":
+                    continue
+                target = child.named_child(0) if child.type == "command_name" else child
+                w = self.eval_word(target if target is not None else child, s)
+                if w.dynamic or w.alts:
+                    return None
+                words.extend(_split_fields(w) or [w])
+            if not words:
+                return None
+            argv = [_normalize_program(words[0].text)[0], *(w.text for w in words[1:])]
+            data = stage_output(argv, data)
+            if data is None:
+                return None
+        return None if data is None else data.decode("utf-8", "replace").rstrip("\n")
 
     def eval_string(self, node: Node, s: _Src) -> Word:
         children = list(node.children)
@@ -655,7 +1032,10 @@ class _Analyzer:
             inner_end = children[-1].start_byte
             children = children[:-1]
         word = self.eval_parts(node, s, children, inner_start, inner_end, quoted=True)
-        return Word(word.text, QUOTED * len(word.text), word.dynamic, start, end)
+        out = Word(word.text, QUOTED * len(word.text), word.dynamic, start, end)
+        out.alts = tuple((a, QUOTED * len(a), d) for a, _b, d in word.alts)
+        out.sources = word.sources
+        return out
 
     def eval_parts(
         self, node: Node, s: _Src, children: list[Node], start: int, end: int, quoted: bool
@@ -664,7 +1044,6 @@ class _Analyzer:
         child nodes (literal content)."""
         texts: list[str] = []
         shapes: list[str] = []
-        dynamic = False
         pos = start
 
         def literal(raw: str) -> None:
@@ -677,25 +1056,42 @@ class _Analyzer:
                 texts.append(value)
                 shapes.append(shape)
 
+        combos: list[tuple[str, str, bool]] = [("", "", False)]
+        sources: tuple[str, ...] = ()
+
+        def flush() -> None:
+            nonlocal combos
+            if texts:
+                text, shape = "".join(texts), "".join(shapes)
+                combos = [(a + text, b + shape, d) for a, b, d in combos]
+                texts.clear()
+                shapes.clear()
+
         for child in children:
             if child.start_byte > pos:
                 literal(_parser.slice_text(s.src, pos, child.start_byte))
             if child.type == "string_content" or not child.is_named:
                 literal(_parser.node_text(child, s.src) or "")
-            elif quoted and child.type not in ("string", "raw_string"):
-                raw = _parser.node_text(child, s.src) or ""
-                texts.append(raw)
-                shapes.append(QUOTED * len(raw))
-                dynamic = True
             else:
-                w = self.eval_word(child, s)
-                texts.append(w.text)
-                shapes.append(w.shape)
-                dynamic = dynamic or w.dynamic
+                if quoted and child.type not in ("string", "raw_string"):
+                    w = self.eval_dynamic(child, s, quoted=True)
+                else:
+                    w = self.eval_word(child, s)
+                flush()
+                sources += w.sources
+                combos = [
+                    (a + text, b + shape, d or dyn)
+                    for a, b, d in combos
+                    for text, shape, dyn in w.variants()
+                ][:MAX_VARIANTS]
             pos = max(pos, child.end_byte)
         if end > pos:
             literal(_parser.slice_text(s.src, pos, end))
-        return Word("".join(texts), "".join(shapes), dynamic, node.start_byte, node.end_byte)
+        flush()
+        word = Word(combos[0][0], combos[0][1], combos[0][2], node.start_byte, node.end_byte)
+        word.alts = tuple(combos[1:])
+        word.sources = sources
+        return word
 
     # -- emitting and unwrapping -----------------------------------------------------------------
 
@@ -707,6 +1103,7 @@ class _Analyzer:
         io: _IO,
         s: _Src,
         td: int,
+        redirects: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """Record the command ``words`` and everything it runs in turn."""
         if not words:
@@ -721,7 +1118,17 @@ class _Analyzer:
         else:
             argv0, path = _normalize_program(prog.text)
         argv = (argv0, *(w.text for w in words[1:]))
-        self.commands.append(Command(argv, path, assignments, via))
+        dynamic = frozenset(i for i, w in enumerate(words) if w.dynamic)
+        sources = [(i, w.sources) for i, w in enumerate(words) if w.sources]
+        sources += [
+            (i, (self.downloads[w.text],))
+            for i, w in enumerate(words)
+            if not w.dynamic and w.text in self.downloads
+        ]
+        stdin_from = io.upstream + tuple(op for op, _t in redirects if op in ("<<", "<<<"))
+        self.commands.append(
+            Command(argv, path, assignments, via, redirects, stdin_from, dynamic, tuple(sources))
+        )
         if prog.dynamic:
             self.reason(REASON_DYNAMIC_PROGRAM)
             return
@@ -734,7 +1141,19 @@ class _Analyzer:
         family = interpreter_family(name)
         if family is not None and not io.xargs and (io.piped or io.feeds):
             self.stdin_code(name, family, words, io, s, via, td)
-        self.unwrap(name, family, words, assignments, via, io, s, td)
+        if family is not None and family != "iex":
+            self.script_operand(family, words, dynamic)
+        self.unwrap(name, family, words, assignments, via, io, s, td, redirects)
+
+    def script_operand(self, family: str, words: list[Word], dynamic: frozenset[int]) -> None:
+        """An interpreter running a script file only known at run time (``bash <(curl …)``,
+        ``source "$F"``) runs code this analysis cannot see."""
+        if family == "shell":
+            sh = shell_args(words)
+            if sh.c_flag is None and sh.operand < len(words) and sh.operand in dynamic:
+                self.reason(REASON_DYNAMIC_SCRIPT)
+        elif family == "source" and len(words) > 1 and 1 in dynamic:
+            self.reason(REASON_DYNAMIC_SCRIPT)
 
     def stdin_code(
         self,
@@ -751,6 +1170,10 @@ class _Analyzer:
         as a nested script as well (bash expands an unquoted heredoc first: dynamic)."""
         if not reads_code_from_stdin(family, words):
             return
+        if io.piped and io.text is not None:
+            code = io.text.decode("utf-8", "replace")
+            self.code(family, code, (*via, f"| {name}"), s, td)
+            return
         if io.feeds:
             self.reason(REASON_STDIN_INTERPRETER)
             if family in ("shell", "source"):
@@ -758,8 +1181,57 @@ class _Analyzer:
                     if feed.dynamic:
                         self.reason(REASON_DYNAMIC_SCRIPT)
                     self.script(feed.text, (*via, f"{name} <<"), s.depth + 1, td + 1)
+            else:
+                for feed in io.feeds:
+                    self.code(family, feed.text, (*via, f"{name} <<"), s, td)
         if io.piped:
             self.reason(REASON_PIPE_INTO_INTERPRETER)
+
+    def code(self, family: str, code: str, via: tuple[str, ...], s: _Src, td: int) -> None:
+        """Program text an interpreter runs: a nested script for a shell, else the commands
+        :func:`inline_commands` finds in it."""
+        if family in ("shell", "source"):
+            self.script(code, via, s.depth + 1, td + 1)
+            return
+        scripts, argvs = inline_commands(family, code)
+        for script in scripts:
+            self.script(script, via, s.depth + 1, td + 1)
+        for argv in argvs:
+            self.emit([Word.literal(a) for a in argv], (), via, _NO_IO, s, td + 1)
+
+    def inline_code(
+        self,
+        name: str,
+        family: str | None,
+        words: list[Word],
+        via: tuple[str, ...],
+        s: _Src,
+        td: int,
+    ) -> None:
+        """``python -c CODE``, ``node -e CODE``, ``perl -e CODE``, ``awk 'PROGRAM'`` …"""
+        if family == "awk":
+            i = option_value_skip(words, 1, "fvF", frozenset({"--file", "--assign"}))
+            if (
+                i is not None
+                and i < len(words)
+                and not any(w.text in ("-f", "--file") for w in words)
+            ):
+                self.code("awk", words[i].text, (*via, name), s, td)
+            return
+        if family is None or family in ("shell", "source", "iex", "pwsh"):
+            return
+        flags = _INLINE_FLAGS.get(family, ("-e",))
+        for i, w in enumerate(words[1:-1], 1):
+            a = w.text
+            if a in flags or (
+                len(a) > 2
+                and a[0] == "-"
+                and a[1] != "-"
+                and a[-1] in "ec"
+                and f"-{a[-1]}" in flags
+            ):
+                self.code(family, words[i + 1].text, (*via, f"{name} {a}"), s, td)
+                return
 
     def unwrap(
         self,
@@ -771,15 +1243,34 @@ class _Analyzer:
         io: _IO,
         s: _Src,
         td: int,
+        redirects: tuple[tuple[str, str], ...] = (),
     ) -> None:
         if family == "shell":
             self.nested_shell(name, words, via, io, s, td)
             return
+        if name in _AWKS:
+            self.inline_code(name, "awk", words, via, s, td)
+            return
+        if family is not None:
+            self.inline_code(name, family, words, via, s, td)
         if name == "eval":
-            self.reason(REASON_EVAL)
             if len(words) > 1:
+                if any(w.dynamic for w in words[1:]):
+                    self.reason(REASON_EVAL)
                 code = " ".join(w.text for w in words[1:])
                 self.script(code, (*via, "eval"), s.depth + 1, td + 1)
+            return
+        if name == "git":
+            self.git(words, assignments, via, s, td, redirects)
+            return
+        if name in ("tar", "bsdtar", "gtar"):
+            self.tar(words, via, s, td)
+            return
+        if name == "watch":
+            self.watch(words, via, s, td)
+            return
+        if name == "parallel":
+            self.parallel(words, assignments, via, io, s, td)
             return
         if name == "trap":
             self.trap(words, via, s, td)
@@ -805,10 +1296,35 @@ class _Analyzer:
         inner_io = io
         if name == "xargs":
             inner_io = _IO(xargs=True)
+            lines = inner.placeholder is not None
+            items = _xargs_items(io.text, lines) if io.text is not None else None
             if inner.placeholder:
                 ph = inner.placeholder
+                for item in items or []:
+                    self.emit(
+                        [Word.literal(w.text.replace(ph, item)) for w in inner_words],
+                        assignments + inner.assignments,
+                        (*via, name),
+                        inner_io,
+                        s,
+                        td + 1,
+                        redirects,
+                    )
                 inner_words = [w.with_dynamic() if ph in w.text else w for w in inner_words]
-        self.emit(inner_words, assignments + inner.assignments, (*via, name), inner_io, s, td + 1)
+            elif items is not None:
+                inner_words = inner_words + [Word.literal(a) for a in items]
+            else:
+                marker = Word(XARGS_INPUT, QUOTED * len(XARGS_INPUT), True)
+                inner_words = [*inner_words, marker]
+        self.emit(
+            inner_words,
+            assignments + inner.assignments,
+            (*via, name),
+            inner_io,
+            s,
+            td + 1,
+            redirects,
+        )
 
     def nested_shell(
         self, name: str, words: list[Word], via: tuple[str, ...], io: _IO, s: _Src, td: int
@@ -852,6 +1368,136 @@ class _Analyzer:
                 self.script(script.text, (*via, "su -c"), s.depth + 1, td + 1)
                 return
 
+    def git(
+        self,
+        words: list[Word],
+        assignments: tuple[str, ...],
+        via: tuple[str, ...],
+        s: _Src,
+        td: int,
+        redirects: tuple[tuple[str, str], ...],
+    ) -> None:
+        """``git [-C DIR] [-c KEY=VALUE] … SUBCOMMAND …``: settings that run commands are
+        reasons (and their shell text is analysed); with global options present the command
+        is also listed without them (``git push --force``) so prefix rules see it."""
+        i = 1
+        n = len(words)
+        while i < n:
+            a = words[i].text
+            if a == "-c" and i + 1 < n:
+                self.git_setting(words[i + 1].text, via, s, td)
+                i += 2
+            elif a.startswith("-c") and "=" in a and len(a) > 2:
+                self.git_setting(a[2:], via, s, td)
+                i += 1
+            elif a in _GIT_VALUE_OPTIONS:
+                i += 2
+            elif a.startswith("--config-env=") or (a.startswith("-") and a != "-"):
+                i += 1
+            else:
+                break
+        if 1 < i < n:
+            inner = [Word.literal("git"), *words[i:]]
+            self.emit(inner, assignments, (*via, "git"), _NO_IO, s, td + 1, redirects)
+
+    def git_setting(self, setting: str, via: tuple[str, ...], s: _Src, td: int) -> None:
+        key, _, value = setting.partition("=")
+        low = key.lower()
+        if low.startswith("alias."):
+            if value.startswith("!"):
+                self.reason(REASON_GIT_CODE_CONFIG)
+                self.script(value[1:], (*via, f"git -c {key}"), s.depth + 1, td + 1)
+            return
+        if low in _GIT_CODE_KEYS or (
+            low.startswith(("pager.", "filter.", "diff.", "merge."))
+            and (
+                low.endswith((".command", ".clean", ".smudge", ".process", ".driver", ".textconv"))
+                or low.startswith("pager.")
+            )
+        ):
+            self.reason(REASON_GIT_CODE_CONFIG)
+            if value:
+                self.script(value.lstrip("!"), (*via, f"git -c {key}"), s.depth + 1, td + 1)
+
+    def tar(self, words: list[Word], via: tuple[str, ...], s: _Src, td: int) -> None:
+        """GNU tar options whose value is a command: ``--checkpoint-action=exec=CMD``,
+        ``--to-command``, ``--use-compress-program``/``-I``, ``--rsh-command``,
+        ``--info-script``/``--new-volume-script``/``-F``."""
+        value_opts = (
+            "--to-command",
+            "--use-compress-program",
+            "--rsh-command",
+            "--info-script",
+            "--new-volume-script",
+            "-I",
+            "-F",
+        )
+        for i, w in enumerate(words[1:], 1):
+            a = w.text
+            cmd: str | None = None
+            if a.startswith("--checkpoint-action="):
+                action = a.split("=", 1)[1]
+                if action.startswith("exec="):
+                    cmd = action[5:]
+            elif "=" in a and a.split("=", 1)[0] in value_opts:
+                cmd = a.split("=", 1)[1]
+            elif a in value_opts and i + 1 < len(words):
+                cmd = words[i + 1].text
+            if cmd:
+                if w.dynamic:
+                    self.reason(REASON_DYNAMIC_SCRIPT)
+                self.script(cmd, (*via, "tar"), s.depth + 1, td + 1)
+
+    def watch(self, words: list[Word], via: tuple[str, ...], s: _Src, td: int) -> None:
+        """``watch [-n SECS] … CMD ARGS``: procps watch runs ``sh -c "CMD ARGS"``, or
+        the argv itself with ``-x``/``--exec``."""
+        i = option_value_skip(words, 1, "ndq", frozenset({"--interval", "--differences"}))
+        if i is None or i >= len(words):
+            return
+        if any(w.text in ("-x", "--exec") for w in words[1:i]):
+            self.emit(words[i:], (), (*via, "watch"), _NO_IO, s, td + 1)
+            return
+        self.script(" ".join(w.text for w in words[i:]), (*via, "watch"), s.depth + 1, td + 1)
+
+    def parallel(
+        self,
+        words: list[Word],
+        assignments: tuple[str, ...],
+        via: tuple[str, ...],
+        io: _IO,
+        s: _Src,
+        td: int,
+    ) -> None:
+        """GNU parallel: ``parallel [opts] CMD {} ::: ARGS`` runs CMD per argument through a
+        shell; without a command it runs each input line as a command."""
+        i = option_value_skip(
+            words, 1, "jSaIdEX", frozenset({"--jobs", "--sshlogin", "--arg-file", "--delimiter"})
+        )
+        if i is None:
+            return
+        end = next(
+            (j for j in range(i, len(words)) if words[j].text in (":::", "::::", ":::+")),
+            len(words),
+        )
+        cmd = words[i:end]
+        args = [w.text for w in words[end + 1 :]] if end < len(words) else []
+        if not cmd:
+            if io.text is not None:
+                for line in _xargs_items(io.text, lines=True):
+                    self.script(line, (*via, "parallel"), s.depth + 1, td + 1)
+            elif args:
+                for a in args:
+                    self.script(a, (*via, "parallel"), s.depth + 1, td + 1)
+            else:
+                self.reason(REASON_DYNAMIC_SCRIPT)
+            return
+        template = " ".join(w.text for w in cmd)
+        if "{" not in template:
+            template += " {}"
+        values = args or ([XARGS_INPUT] if io.text is None else _xargs_items(io.text, True))
+        for v in values[:MAX_VARIANTS]:
+            self.script(template.replace("{}", v), (*via, "parallel"), s.depth + 1, td + 1)
+
     def find_exec(
         self,
         words: list[Word],
@@ -860,10 +1506,32 @@ class _Analyzer:
         s: _Src,
         td: int,
     ) -> None:
-        i = 1
+        """``find ROOTS … -exec CMD {} ;``/``-execdir``/``-ok``/``-okdir`` and ``-delete``.
+        ``{}`` is each file found: the roots themselves (unless a name test or ``-mindepth``
+        excludes them) or anything beneath them (a dynamic word)."""
         n = len(words)
+        k = 1
+        while k < n and words[k].text in ("-L", "-H", "-P", "-O0", "-O1", "-O2", "-O3"):
+            k += 1
+        roots: list[Word] = []
+        while k < n and not words[k].text.startswith(("-", "(", "!")) and words[k].text != "\\(":
+            roots.append(words[k])
+            k += 1
+        if not roots:
+            roots = [Word.literal(".")]
+        texts = {w.text for w in words[k:]}
+        filtered = bool(texts & _FIND_TESTS)
+        roots_found = not filtered and not any(
+            w.text == "-mindepth" and i + 1 < n and words[i + 1].text != "0"
+            for i, w in enumerate(words)
+        )
+        i = k
         while i < n:
             flag = words[i].text
+            if flag == "-delete" and roots_found:
+                for root in roots:
+                    argv = [Word.literal("rm"), Word.literal("-r"), Word.literal("-f"), root]
+                    self.emit(argv, assignments, (*via, "find -delete"), _NO_IO, s, td + 1)
             if flag not in ("-exec", "-execdir", "-ok", "-okdir"):
                 i += 1
                 continue
@@ -873,11 +1541,94 @@ class _Analyzer:
                 t = words[j].text
                 if t == ";" or (t == "+" and inner and inner[-1].text == "{}"):
                     break
-                inner.append(words[j].with_dynamic() if "{}" in t else words[j])
+                inner.append(words[j])
                 j += 1
+            fvia = (*via, f"find {flag}")
+            if inner and roots_found and flag in ("-exec", "-ok"):
+                for root in roots:
+                    if root.dynamic:
+                        continue
+                    lit = [
+                        Word.literal(w.text.replace("{}", root.text)) if "{}" in w.text else w
+                        for w in inner
+                    ]
+                    self.emit(lit, assignments, fvia, _IO(xargs=True), s, td + 1)
             if inner:
-                self.emit(inner, assignments, (*via, f"find {flag}"), _IO(xargs=True), s, td + 1)
+                dyn = [w.with_dynamic() if "{}" in w.text else w for w in inner]
+                self.emit(dyn, assignments, fvia, _IO(xargs=True), s, td + 1)
             i = j + 1
+
+
+def _split_fields(word: Word) -> list[Word] | None:
+    """Field splitting: blanks that came from an unquoted expansion (SPLIT in the shape)
+    separate words; None when there is nothing to split. An unquoted expansion that is
+    empty gives no word at all (``[]``)."""
+    if SPLIT not in word.shape:
+        return None
+    pieces: list[Word] = []
+    text: list[str] = []
+    shape: list[str] = []
+    for ch, sh in zip(word.text, word.shape, strict=False):
+        if sh == SPLIT and ch in " \t\n":
+            if text:
+                pieces.append(
+                    Word("".join(text), "".join(shape), word.dynamic, word.start, word.end)
+                )
+                text, shape = [], []
+            continue
+        text.append(ch)
+        shape.append(sh)
+    if text:
+        pieces.append(Word("".join(text), "".join(shape), word.dynamic, word.start, word.end))
+    for p in pieces:
+        p.sources = word.sources
+    return pieces
+
+
+def _forks(node: Node) -> bool:
+    """Whether a function body holds a pipeline or a background ``&`` (bounded walk)."""
+    stack = [node]
+    seen = 0
+    while stack and seen < 5000:
+        n = stack.pop()
+        seen += 1
+        if n.type == "pipeline" or (not n.is_named and n.type == "&"):
+            return True
+        stack.extend(n.children)
+    return False
+
+
+def _dedupe(values: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    return list(dict.fromkeys(values))[:MAX_VARIANTS]
+
+
+def _programs_in(node: Node, src: bytes) -> tuple[str, ...]:
+    """Basenames of the command names inside ``node`` (a substitution), bounded."""
+    out: dict[str, None] = {}
+    stack = [node]
+    seen = 0
+    while stack and seen < 2000:
+        n = stack.pop()
+        seen += 1
+        if n.type == "command_name":
+            text = (_parser.node_text(n, src) or "").strip("'\"\\")
+            out.setdefault(text.rsplit("/", 1)[-1] or text, None)
+        stack.extend(reversed(n.named_children))
+    return tuple(out)
+
+
+def _xargs_items(text: bytes, lines: bool = False) -> list[str]:
+    """The arguments ``xargs`` reads from ``text``: blank-separated (quotes honoured), or one
+    per line with ``-I``."""
+    s = text.decode("utf-8", "replace")
+    if lines:
+        return [line for line in s.split("\n") if line.strip()]
+    import shlex
+
+    try:
+        return shlex.split(s)
+    except ValueError:
+        return s.split()
 
 
 def _valid_assignment_node(node: Node, s: _Src) -> bool:
@@ -926,13 +1677,15 @@ def _merge_adjacent(words: list[Word], src: bytes) -> list[Word]:
                 if prev.dollar and src[w.start : w.start + 1] == b'"':
                     out[-1] = w  # $"..." is a (locale-translated) double-quoted string
                     continue
-                out[-1] = Word(
-                    prev.text + w.text,
-                    prev.shape + w.shape,
-                    prev.dynamic or w.dynamic,
-                    prev.start,
-                    w.end,
-                )
+                combos = [
+                    (a + c, b + d, x or y)
+                    for a, b, x in prev.variants()
+                    for c, d, y in w.variants()
+                ][:MAX_VARIANTS]
+                merged = Word(combos[0][0], combos[0][1], combos[0][2], prev.start, w.end)
+                merged.alts = tuple(combos[1:])
+                merged.sources = prev.sources + w.sources
+                out[-1] = merged
                 continue
         out.append(w)
     return out

@@ -1,0 +1,88 @@
+"""Commands hidden in interpreter code (``python -c``, ``node -e``, ``perl -e``, ``awk``, …).
+
+A heuristic, not a parser of those languages: it finds the calls that hand a *literal* string
+to a shell (``os.system("…")``, ``subprocess.run("…", shell=True)``, ``execSync('…')``,
+``system("…")``, backticks, awk's ``"cmd" | getline``), literal argv lists
+(``subprocess.run(["rm", "-rf", "/"])``), recursive deletes (``shutil.rmtree('/etc')``,
+``fs.rmSync(p, {recursive: true})``, ``FileUtils.rm_rf``) and reads of a literal path
+(``open('~/.ssh/id_rsa')``, ``readFileSync(os.homedir() + '/.ssh/id_rsa')``). Each becomes a
+command the rules judge like any other; the caller keeps a reason for code it cannot read.
+"""
+
+from __future__ import annotations
+
+import re
+
+_STR = r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')"""
+# Home directory spellings in code, normalised to "~" before the patterns run.
+_HOME = re.compile(
+    r"""(?:require\(\s*['"]os['"]\s*\)\.homedir\(\)|os\.homedir\(\)|homedir\(\)"""
+    r"""|os\.path\.expanduser\(\s*['"]~['"]\s*\)|Path\.home\(\)|os\.environ\[\s*['"]HOME['"]\s*\]"""
+    r"""|process\.env\.HOME|\$ENV\{\s*HOME\s*\}|ENV\[\s*['"]HOME['"]\s*\])"""
+    r"""\s*(?:\+|\.|/|,)\s*(?:"([^"]*)"|'([^']*)')"""
+)
+_SHELL_CALL = re.compile(
+    r"""(?:\bos\.(?:system|popen)|\bsubprocess\.(?:run|call|check_call|check_output|Popen"""
+    r"""|getoutput|getstatusoutput)|\bexecSync|\bexec|\bspawnSync|\bsystem|\bpopen|\bshell_exec"""
+    r"""|\bpassthru|\bproc_open|\bIO\.popen|\bOpen3\.\w+|%x|\bqx)\s*[\(\{]?\s*""" + _STR
+)
+_ARGV_CALL = re.compile(
+    r"""(?:\bsubprocess\.(?:run|call|check_call|check_output|Popen)|\bos\.exec\w*|\bspawn\w*"""
+    r"""|\bexecFile\w*|\bsystem)\s*\(\s*\[([^\]]*)\]"""
+)
+_RMTREE = re.compile(
+    r"""(?:\bshutil\.rmtree|\brmtree|\bremove_tree|\bFileUtils\.rm_r\w*|\bfs\.rm(?:dir)?Sync"""
+    r"""|\bfs\.promises\.rm|\brimraf(?:\.sync)?)\s*\(\s*""" + _STR
+)
+_READ = re.compile(
+    r"""(?:\bopen|\bread_text|\bread_bytes|\bPath|\breadFileSync|\breadFile|\bFile\.read"""
+    r"""|\bFile\.open|\bIO\.read|\bfile_get_contents|\bfopen|\bslurp)\s*\(\s*""" + _STR
+)
+_BACKTICK = re.compile(r"`([^`]+)`")
+_AWK_PIPE = re.compile(
+    r""""((?:[^"\\]|\\.)*)"\s*\|\s*getline|\|\s*"((?:[^"\\]|\\.)*)"|\bsystem\s*\(\s*"((?:[^"\\]|\\.)*)"\s*\)"""
+)
+
+
+def _unescape(s: str) -> str:
+    return re.sub(r"\\(.)", r"\1", s)
+
+
+def _lit(m: re.Match[str], first: int = 1) -> str:
+    a, b = m.group(first), m.group(first + 1)
+    return _unescape(a if a is not None else b or "")
+
+
+def inline_commands(family: str, code: str) -> tuple[list[str], list[list[str]]]:
+    """``(scripts, argvs)``: shell scripts the code hands to a shell, and argvs it runs or
+    whose effect it has (a recursive delete as ``rm -rf PATH``, a file read as ``cat PATH``).
+
+    Args:
+        family: "python", "node", "perl", "ruby", "php", "awk", … (see _wrappers).
+        code: the program text.
+    """
+    code = code[:65536]
+    code = _HOME.sub(lambda m: repr("~" + (m.group(1) or m.group(2) or "")), code)
+    scripts: list[str] = []
+    argvs: list[list[str]] = []
+    if family == "awk":
+        for m in _AWK_PIPE.finditer(code):
+            text = next((g for g in m.groups() if g is not None), "")
+            scripts.append(_unescape(text))
+        return scripts, argvs
+    for m in _SHELL_CALL.finditer(code):
+        scripts.append(_lit(m))
+    if family in ("perl", "ruby", "php"):
+        scripts.extend(m.group(1) for m in _BACKTICK.finditer(code))
+    for m in _ARGV_CALL.finditer(code):
+        items = re.findall(_STR, m.group(1))
+        argv = [_unescape(a if a else b) for a, b in items]
+        if argv:
+            argvs.append(argv)
+    for m in _RMTREE.finditer(code):
+        argvs.append(["rm", "-r", "-f", _lit(m)])
+    for m in _READ.finditer(code):
+        path = _lit(m)
+        if path.startswith(("/", "~")) or "/." in path or path.startswith("."):
+            argvs.append(["cat", path])
+    return scripts, argvs
