@@ -169,6 +169,25 @@ _ENV_VALUES: dict[str, list[tuple[str, bool]]] = {
     "PWD": [(".", False)],
     "IFS": [(" \t\n", False)],
 }
+# Environment variables whose value is a command line the program runs (git(1), man(1) ...).
+_CODE_VARIABLES = frozenset(
+    {
+        "GIT_SSH_COMMAND",
+        "GIT_EXTERNAL_DIFF",
+        "GIT_EDITOR",
+        "GIT_SEQUENCE_EDITOR",
+        "GIT_PAGER",
+        "GIT_ASKPASS",
+        "GIT_PROXY_COMMAND",
+        "PAGER",
+        "MANPAGER",
+        "EDITOR",
+        "VISUAL",
+        "SSH_ASKPASS",
+        "SUDO_ASKPASS",
+        "PROMPT_COMMAND",
+    }
+)
 _DOWNLOADERS = frozenset({"curl", "wget", "fetch", "aria2c", "http", "https", "scp", "rsync"})
 _AWKS = frozenset({"awk", "gawk", "mawk", "nawk", "busybox-awk"})
 # Interpreter options whose value is program text.
@@ -256,7 +275,7 @@ MAX_SCRIPT_BYTES = 256 * 1024  # longer scripts are analysed on their first 256 
 MAX_NODES = 100_000  # syntax nodes visited over the whole analysis, nested scripts included
 MAX_SCRIPT_DEPTH = 8  # nested scripts: bash -c, eval, su -c, heredoc into a shell, ...
 MAX_TREE_DEPTH = 150  # syntax nesting plus wrapper chain (bounds Python recursion)
-PARSE_BUDGET = 1.0  # seconds of tree-sitter time per analysis, nested scripts included
+PARSE_BUDGET = 0.6  # seconds of tree-sitter time per analysis, nested scripts included
 
 # Shells the analysis unwraps at the top of analyze_argv, when argv[0] is a bare name or lives
 # in one of these directories (a file called ./bash may be anything).
@@ -561,7 +580,9 @@ class _Analyzer:
             has_in = True
             w = self.eval_word(child, s)
             for text, shape, dyn in w.variants():
-                for piece in _split_fields(Word(text, shape, dyn)) or []:
+                word = Word(text, shape, dyn)
+                split = _split_fields(word)
+                for piece in split if split is not None else [word]:
                     values.append((piece.text, piece.dynamic))
         if name:
             if not has_in:
@@ -713,20 +734,22 @@ class _Analyzer:
         name = words[0].text.rsplit("/", 1)[-1]
         if name not in _DOWNLOADERS:
             return
+        letter = "o" if name == "curl" else "O"
         for i, w in enumerate(words[1:], 1):
             a = w.text
-            if a in ("-o", "--output", "-O", "--output-document") and i + 1 < len(words):
-                if not (name == "curl" and a == "-O"):
-                    self.downloads[words[i + 1].text] = name
-            elif a.startswith(("--output=", "--output-document=")):
-                self.downloads[a.split("=", 1)[1]] = name
-            elif (a.startswith("-o") and len(a) > 2 and name == "curl") or (
-                a.startswith("-O") and len(a) > 2 and name == "wget"
-            ):
-                self.downloads[a[2:]] = name
+            if a.startswith(("--output=", "--output-document=")):
+                self.downloads[_file_key(a.split("=", 1)[1])] = name
+            elif a in ("--output", "--output-document") and i + 1 < len(words):
+                self.downloads[_file_key(words[i + 1].text)] = name
+            elif a.startswith("-") and not a.startswith("--") and letter in a:
+                rest = a[a.index(letter) + 1 :]
+                if rest:
+                    self.downloads[_file_key(rest)] = name
+                elif i + 1 < len(words):
+                    self.downloads[_file_key(words[i + 1].text)] = name
         for op, target in redirects:
             if op.lstrip("1") in (">", ">>", ">|", "&>") and target:
-                self.downloads[target] = name
+                self.downloads[_file_key(target)] = name
 
     def redirect_parts(
         self,
@@ -1121,14 +1144,18 @@ class _Analyzer:
         dynamic = frozenset(i for i, w in enumerate(words) if w.dynamic)
         sources = [(i, w.sources) for i, w in enumerate(words) if w.sources]
         sources += [
-            (i, (self.downloads[w.text],))
+            (i, (self.downloads[_file_key(w.text)],))
             for i, w in enumerate(words)
-            if not w.dynamic and w.text in self.downloads
+            if not w.dynamic and _file_key(w.text) in self.downloads
         ]
         stdin_from = io.upstream + tuple(op for op, _t in redirects if op in ("<<", "<<<"))
         self.commands.append(
             Command(argv, path, assignments, via, redirects, stdin_from, dynamic, tuple(sources))
         )
+        for a in assignments:
+            key, _, value = a.partition("=")
+            if key in _CODE_VARIABLES and value:
+                self.script(value, (*via, key), s.depth + 1, td + 1)
         if prog.dynamic:
             self.reason(REASON_DYNAMIC_PROGRAM)
             return
@@ -1596,6 +1623,13 @@ def _forks(node: Node) -> bool:
             return True
         stack.extend(n.children)
     return False
+
+
+def _file_key(path: str) -> str:
+    """A file path as the download tracker compares it (``./x`` and ``x`` are one file)."""
+    while path.startswith("./"):
+        path = path[2:]
+    return path
 
 
 def _dedupe(values: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
