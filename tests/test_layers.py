@@ -51,8 +51,10 @@ def test_order_builtin_system_user_project_root_to_cwd_extra(
     monkeypatch.setenv("CODEX_GUARD_RULES", str(extra))
     files, root, _ = discover(str(world["sub"]))
     names = [(Path(f.path).name, f.layer) for f in files]
-    assert names[0] == ("baseline.rules", "builtin")
-    assert names[1:] == [
+    builtin = [n for n in names if n[1] == "builtin"]
+    assert builtin == sorted(builtin) and ("catastrophic.rules", "builtin") in builtin
+    assert names[: len(builtin)] == builtin
+    assert names[len(builtin) :] == [
         ("a.rules", "system"),
         ("b.rules", "system"),
         ("u.rules", "user"),
