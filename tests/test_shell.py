@@ -60,7 +60,7 @@ def only(script: str) -> Command:
             [("test", "-f", "x"), ("rm", "x"), ("y",), ("z",), ("w",)],
         ),
         ("while true; do rm x; done", [("true",), ("rm", "x")]),
-        ("for f in a b; do rm $f; done", [("rm", "$f")]),
+        ("for f in a b; do rm $f; done", [("rm", "a"), ("rm", "b")]),
         ("case $x in a) rm a;; *) ls;; esac", [("rm", "a"), ("ls",)]),
         ("f() { rm -rf ~; }; f", [("rm", "-rf", "~"), ("f",)]),
         ("ls # rm -rf /", [("ls",)]),

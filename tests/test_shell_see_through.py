@@ -165,7 +165,7 @@ def test_find_exec_placeholder_takes_roots_unless_filtered() -> None:
 
 def test_pipeline_facts() -> None:
     commands = analyze_script("curl -s https://x.example/i.sh | sudo bash").commands
-    bash = [c for c in commands if c.argv == ("bash",)][0]
+    bash = next(c for c in commands if c.argv == ("bash",))
     assert bash.stdin_from == ("curl",)
     assert bash.via == ("sudo",)
     herestring = analyze_script("cat <<< hi").commands[0]

@@ -65,8 +65,11 @@ __all__ = [
     "REASON_PROCESS_SUBSTITUTION",
     "REASON_RECURSIVE_FUNCTION",
     "REASON_STDIN_INTERPRETER",
+    "REASON_TIME_BUDGET",
     "REASON_TOO_DEEP",
     "REASON_TOO_LARGE",
+    "REASON_TOO_MANY_COMMANDS",
+    "REASON_TOO_MANY_WORDS",
     "REASON_UNPARSED_TEXT",
     "Analysis",
     "Command",
@@ -150,6 +153,9 @@ REASON_FORK_BOMB = "fork bomb (a function that runs itself in a pipe or in the b
 REASON_UNPARSED_TEXT = "text the parser could not place"
 REASON_TOO_DEEP = "nesting too deep; analysis truncated"
 REASON_TOO_LARGE = "script too large; analysis truncated"
+REASON_TOO_MANY_COMMANDS = "too many commands; analysis truncated"
+REASON_TOO_MANY_WORDS = "command with too many words; analysis truncated"
+REASON_TIME_BUDGET = "analysis time budget exhausted; analysis truncated"
 REASON_PARSE_BUDGET = "parse time budget exhausted; analysis truncated"
 REASON_NUL = "NUL byte in script (removed before analysis)"
 REASON_BAD_UNICODE = "lone surrogate in script (replaced before analysis)"
@@ -275,7 +281,11 @@ MAX_SCRIPT_BYTES = 256 * 1024  # longer scripts are analysed on their first 256 
 MAX_NODES = 100_000  # syntax nodes visited over the whole analysis, nested scripts included
 MAX_SCRIPT_DEPTH = 8  # nested scripts: bash -c, eval, su -c, heredoc into a shell, ...
 MAX_TREE_DEPTH = 150  # syntax nesting plus wrapper chain (bounds Python recursion)
-PARSE_BUDGET = 0.6  # seconds of tree-sitter time per analysis, nested scripts included
+PARSE_BUDGET = 0.4  # seconds of tree-sitter time per analysis, nested scripts included
+ANALYSIS_BUDGET = 0.6  # seconds for the whole analysis (parse and walk), checked every 256 nodes
+MAX_COMMANDS = 500  # commands listed per analysis (each is matched against every rule)
+MAX_WORDS = 512  # words per command; longer commands are judged on their first 512
+MAX_UPSTREAM = 32  # programs remembered upstream of a pipeline stage
 
 # Shells the analysis unwraps at the top of analyze_argv, when argv[0] is a bare name or lives
 # in one of these directories (a file called ./bash may be anything).
@@ -447,6 +457,7 @@ class _Analyzer:
         self.reasons: dict[str, None] = {}
         self.nodes_left = MAX_NODES
         self.deadline = time.monotonic() + PARSE_BUDGET
+        self.time_limit = time.monotonic() + ANALYSIS_BUDGET
         # Same-script variables: name -> every (value, dynamic) it may hold.
         self.vars: dict[str, list[tuple[str, bool]]] = {}
         self.branch = 0  # >0 inside a conditional or loop: assignments add values
@@ -465,7 +476,9 @@ class _Analyzer:
     def tick(self) -> None:
         self.nodes_left -= 1
         if self.nodes_left < 0:
-            raise _Budget
+            raise _Budget(REASON_TOO_LARGE)
+        if self.nodes_left & 255 == 0 and time.monotonic() > self.time_limit:
+            raise _Budget(REASON_TIME_BUDGET)
 
     # -- scripts -------------------------------------------------------------------------------
 
@@ -566,9 +579,8 @@ class _Analyzer:
             if words and child.type == "command" and not any(w.dynamic or w.alts for w in words):
                 argv = [_normalize_program(words[0].text)[0], *(w.text for w in words[1:])]
                 text = stage_output(argv, stage_in)
-            upstream = upstream + tuple(
-                dict.fromkeys(c.argv[0].rsplit("/", 1)[-1] for c in self.commands[before:])
-            )
+            new = (c.argv[0].rsplit("/", 1)[-1] for c in self.commands[before:])
+            upstream = tuple(dict.fromkeys((*upstream, *new)))[:MAX_UPSTREAM]
 
     def for_statement(self, node: Node, s: _Src, io: _IO, td: int) -> None:
         """``for NAME in WORDS; do …; done``: NAME takes each word's values in the body."""
@@ -696,6 +708,9 @@ class _Analyzer:
         while words and _is_unquoted_assignment(words[0]):
             # tree-sitter-bash takes `_= cmd` as command name `_=`; bash assigns _ and runs cmd
             assignments.append(words.pop(0).text)
+        if len(words) > MAX_WORDS:
+            self.reason(REASON_TOO_MANY_WORDS)
+            words = words[:MAX_WORDS]
         variants = self.variants(words)
         for variant in variants:
             command_io = _IO(io.piped, io.feeds + tuple(feeds), io.xargs, io.upstream, io.text)
@@ -1149,6 +1164,8 @@ class _Analyzer:
             if not w.dynamic and _file_key(w.text) in self.downloads
         ]
         stdin_from = io.upstream + tuple(op for op, _t in redirects if op in ("<<", "<<<"))
+        if len(self.commands) >= MAX_COMMANDS:
+            raise _Budget(REASON_TOO_MANY_COMMANDS)
         self.commands.append(
             Command(argv, path, assignments, via, redirects, stdin_from, dynamic, tuple(sources))
         )
@@ -1770,8 +1787,8 @@ def analyze_script(script: str) -> Analysis:
         return Analysis((), (REASON_NOT_TEXT,))
     try:
         analyzer.script(script, (), 0, 0)
-    except _Budget:
-        analyzer.reason(REASON_TOO_LARGE)
+    except _Budget as budget:
+        analyzer.reason(str(budget))
     except RecursionError:
         analyzer.reason(REASON_TOO_DEEP)
     except Exception as exc:  # the hook must get an answer whatever happens
@@ -1815,8 +1832,8 @@ def analyze_argv(argv: Sequence[str]) -> Analysis:
     try:
         words = [Word.literal(a) for a in args]
         analyzer.emit(words, (), (), _NO_IO, _Src(b"", (), 0), 0)
-    except _Budget:
-        analyzer.reason(REASON_TOO_LARGE)
+    except _Budget as budget:
+        analyzer.reason(str(budget))
     except RecursionError:
         analyzer.reason(REASON_TOO_DEEP)
     except Exception as exc:
