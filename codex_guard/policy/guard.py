@@ -376,8 +376,8 @@ def operand_hit(
     for v in normalised:
         pattern = _dynamic_pattern(v) if dynamic else v
         runtime = "\0" in pattern
-        if not runtime and not _has_glob(pattern):
-            continue
+        if not runtime and (not _has_glob(pattern) or any(ch.isspace() for ch in pattern)):
+            continue  # a word with blanks came quoted: its `*` is text, not a glob
         toks = _dyn_tokens(pattern)
         if len(toks) > _MAX_PATTERN_TOKENS:
             return MAYBE
