@@ -211,3 +211,95 @@ class Word:
     def variants(self) -> list[tuple[str, str, bool]]:
         """Every (text, shape, dynamic) value the word may take, its own first."""
         return [(self.text, self.shape, self.dynamic), *self.alts]
+
+
+MAX_BRACE_WORDS = 64
+
+
+def _brace_alternatives(
+    text: str, shape: str, start: int
+) -> tuple[int, list[tuple[int, int]]] | None:
+    """For the unquoted ``{`` at ``start``: the index of its matching ``}`` and the spans of
+    its comma-separated alternatives (top level), or None when it is not a brace list."""
+    depth = 0
+    parts: list[tuple[int, int]] = []
+    begin = start + 1
+    for i in range(start, len(text)):
+        if shape[i] != text[i]:
+            continue  # quoted or expanded: not syntax
+        c = text[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                parts.append((begin, i))
+                return (i, parts) if len(parts) > 1 else None
+        elif c == "," and depth == 1:
+            parts.append((begin, i))
+            begin = i + 1
+    return None
+
+
+def _sequence(body: str) -> list[str] | None:
+    """``1..5``, ``a..e``, ``1..10..2`` (bash sequence expressions), bounded."""
+    pieces = body.split("..")
+    if len(pieces) not in (2, 3):
+        return None
+    step = 1
+    if len(pieces) == 3:
+        if not pieces[2].lstrip("-").isdigit():
+            return None
+        step = abs(int(pieces[2])) or 1
+    a, b = pieces[0], pieces[1]
+    if a.lstrip("-").isdigit() and b.lstrip("-").isdigit():
+        lo, hi = int(a), int(b)
+        rng = range(lo, hi + 1, step) if lo <= hi else range(lo, hi - 1, -step)
+        if len(rng) > MAX_BRACE_WORDS:
+            return None
+        return [str(n) for n in rng]
+    if len(a) == 1 and len(b) == 1 and a.isascii() and b.isascii() and a.isalpha() and b.isalpha():
+        lo, hi = ord(a), ord(b)
+        rng = range(lo, hi + 1, step) if lo <= hi else range(lo, hi - 1, -step)
+        return [chr(n) for n in rng]
+    return None
+
+
+def brace_expand(text: str, shape: str) -> list[tuple[str, str]] | None:
+    """Bash brace expansion of one word (``a{b,c}d`` -> ``abd acd``, ``{1..3}``), on the
+    unquoted characters only (per ``shape``). None when the word has no brace expression;
+    at most :data:`MAX_BRACE_WORDS` results."""
+    if "{" not in shape:
+        return None
+    for start, ch in enumerate(shape):
+        if ch != "{":
+            continue
+        found = _brace_alternatives(text, shape, start)
+        end: int
+        alts: list[tuple[str, str]]
+        if found is not None:
+            end, spans = found
+            alts = [(text[a:b], shape[a:b]) for a, b in spans]
+        else:
+            close = shape.find("}", start)
+            if close == -1:
+                continue
+            seq = (
+                _sequence(text[start + 1 : close])
+                if shape[start + 1 : close] == text[start + 1 : close]
+                else None
+            )
+            if seq is None:
+                continue
+            end, alts = close, [(s, s) for s in seq]
+        prefix_t, prefix_s = text[:start], shape[:start]
+        suffix_t, suffix_s = text[end + 1 :], shape[end + 1 :]
+        out: list[tuple[str, str]] = []
+        for at, ash in alts:
+            word_t, word_s = prefix_t + at + suffix_t, prefix_s + ash + suffix_s
+            more = brace_expand(word_t, word_s)
+            out.extend(more if more is not None else [(word_t, word_s)])
+            if len(out) >= MAX_BRACE_WORDS:
+                return out[:MAX_BRACE_WORDS]
+        return out
+    return None

@@ -26,6 +26,7 @@ from ._words import (
     QUOTED,
     SPLIT,
     Word,
+    brace_expand,
     decode_ansi_c,
     has_pattern,
     is_assignment_word,
@@ -735,7 +736,7 @@ class _Analyzer:
                     piece = Word(text, shape, dyn, w.start, w.end)
                     piece.sources = w.sources
                     split = _split_fields(piece)
-                    nxt.append(prefix + (split if split is not None else [piece]))
+                    nxt.append(prefix + _brace_words(split if split is not None else [piece]))
             if len(nxt) > MAX_VARIANTS:
                 self.reason(REASON_TOO_MANY_VALUES)
                 nxt = nxt[:MAX_VARIANTS]
@@ -892,6 +893,7 @@ class _Analyzer:
         (``9=x``, ``-0X=y``): from the first such word on, bash runs a command."""
         parts = [node] if node.type == "variable_assignment" else list(node.named_children)
         assignments: list[str] = []
+        nodes: list[Node] = []
         words: list[Word] = []
         for child in parts:
             if child.type != "variable_assignment":
@@ -900,13 +902,16 @@ class _Analyzer:
             w = self.assignment_word(child, s)
             if not words and _valid_assignment_node(child, s):
                 assignments.append(w.text)
-                self.assigned.append(w.text)
-                self.assign(child, s)
+                nodes.append(child)
             else:
                 words.append(w)
             self.visit_children(child, s, _NO_IO, td + 1)
-        if words:
+        if words:  # prefixes of a command: its environment only
             self.emit(words, tuple(assignments), s.via, io, s, td + 1)
+            return
+        self.assigned.extend(assignments)
+        for child in nodes:
+            self.assign(child, s)
 
     def assign(self, node: Node, s: _Src) -> None:
         """Record a shell variable assignment (``NAME=value``, ``NAME+=value``) for later
@@ -954,6 +959,8 @@ class _Analyzer:
             return Word(text, shape, any(c in raw for c in "$`'\""), start, end)
         if kind == "concatenation":
             return self.eval_parts(node, s, list(node.children), start, end, quoted=False)
+        if kind == "brace_expression":  # {1..3}: literal syntax, expanded with the word
+            return Word(raw, raw, False, start, end)
         return self.eval_dynamic(node, s, quoted=False)
 
     def eval_dynamic(self, node: Node, s: _Src, quoted: bool) -> Word:
@@ -1640,6 +1647,21 @@ def _forks(node: Node) -> bool:
             return True
         stack.extend(n.children)
     return False
+
+
+def _brace_words(words: list[Word]) -> list[Word]:
+    """Brace expansion of each word (``~/.ssh/{config,id_rsa}`` -> two words)."""
+    out: list[Word] = []
+    for w in words:
+        expanded = brace_expand(w.text, w.shape)
+        if expanded is None:
+            out.append(w)
+            continue
+        for text, shape in expanded:
+            piece = Word(text, shape, w.dynamic, w.start, w.end)
+            piece.sources = w.sources
+            out.append(piece)
+    return out
 
 
 def _file_key(path: str) -> str:
