@@ -15,6 +15,8 @@ with the reason it gives, never a silent allow. Three findings are decided here:
 
 from __future__ import annotations
 
+import fnmatch
+
 from codex_guard.policy.guard import ArgvContext
 from codex_guard.policy.layers import UNTRUSTED_PROJECT, LoadedPolicy
 from codex_guard.policy.rule import RuleMatch
@@ -56,6 +58,7 @@ _HARMLESS_GIT = frozenset(
         "GIT_FLUSH",
     }
 )
+_NEUTRAL_ARG = "--help"  # an argument no rule should find dangerous
 _DECLARERS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 
 
@@ -122,15 +125,28 @@ def command_matches(loaded: LoadedPolicy, c: Command, cwd: str | None) -> list[R
 
 def dynamic_program_matches(loaded: LoadedPolicy, c: Command) -> list[tuple[str, RuleMatch]]:
     """For a command whose program is only known at run time: every forbidden rule that
-    matches it under some program name, as ``(program, match)``."""
+    matches it under some program name, as ``(program, match)``.
+
+    Only rules whose match depends on the arguments count (``$X -rf ~`` could be ``rm -rf ~``);
+    a rule that forbids a program whatever its arguments (``crontab``) would make every unknown
+    program forbidden, so those leave the decision at ``prompt``."""
     policy = loaded.policy
     rest = list(c.argv[1:])
     ctx = context(c)
     out: list[tuple[str, RuleMatch]] = []
+    glob = not any(ch in c.argv[0] for ch in "$`(")  # a pattern such as r? rather than $X
+    name = c.argv[0].rsplit("/", 1)[-1]
+
+    def could_be(program: str) -> bool:
+        return not glob or fnmatch.fnmatchcase(program, name)
+
     for program, rules in policy.rules_by_program.items():
+        if not could_be(program):
+            continue
         for r in rules:
             cmd = [program, *rest]
-            if r.decision == FORBIDDEN and r.matches_prefix(cmd):
+            neutral = [program, _NEUTRAL_ARG]
+            if r.decision == FORBIDDEN and r.matches_prefix(cmd) and not r.matches_prefix(neutral):
                 out.append(
                     (
                         program,
@@ -140,9 +156,12 @@ def dynamic_program_matches(loaded: LoadedPolicy, c: Command) -> list[tuple[str,
     for g in policy.guard_rules:
         if g.decision != FORBIDDEN:
             continue
-        for program in getattr(g, "programs", ())[:1]:
+        programs = [p for p in getattr(g, "programs", ()) if could_be(p)]
+        for program in programs[:1]:
             m = g.match([program, *rest], ctx)
-            if m is not None and m.decision == FORBIDDEN:
+            if m is None or m.decision != FORBIDDEN:
+                continue
+            if g.match([program, _NEUTRAL_ARG], ArgvContext()) is None:
                 out.append((program, m))
     return out
 

@@ -1164,6 +1164,9 @@ class _Analyzer:
             argv0, path = _normalize_program(prog.text)
         argv = (argv0, *(w.text for w in words[1:]))
         dynamic = frozenset(i for i, w in enumerate(words) if w.dynamic)
+        base_shape = prog.shape.rsplit("/", 1)[-1]
+        if not prog.dynamic and has_pattern(base_shape):
+            dynamic |= {0}  # /usr/bin/r? : the program is whatever the glob matches
         sources = [(i, w.sources) for i, w in enumerate(words) if w.sources]
         sources += [
             (i, (self.downloads[_file_key(w.text)],))
