@@ -374,7 +374,11 @@ def operand_hit(
         return None
     normalised = variants - {op} if len(variants) > 1 else variants
     for v in normalised:
-        pattern = _dynamic_pattern(v) if dynamic else v
+        pattern = v
+        if dynamic:  # the shell layer says bash only knows this word at run time
+            pattern = _dynamic_pattern(v)
+            if "\0" not in pattern and "$" not in op and "`" not in op:
+                pattern = "\0"  # e.g. `<xargs input>`: no visible expansion, all unknown
         runtime = "\0" in pattern
         if not runtime and (not _has_glob(pattern) or any(ch.isspace() for ch in pattern)):
             continue  # a word with blanks came quoted: its `*` is text, not a glob
