@@ -176,7 +176,7 @@ class Word:
     only known at run time; ``start``/``end`` are byte offsets in the script (-1 for argv).
     """
 
-    __slots__ = ("alts", "dollar", "dynamic", "end", "shape", "sources", "start", "text")
+    __slots__ = ("alts", "code", "dollar", "dynamic", "end", "shape", "sources", "start", "text")
 
     def __init__(
         self,
@@ -198,6 +198,8 @@ class Word:
         self.alts: tuple[tuple[str, str, bool], ...] = ()
         # Basenames of the programs whose output makes up the word ($(curl …), <(wget …)).
         self.sources: tuple[str, ...] = ()
+        # What a process substitution <(…) yields when statically known (a file's content).
+        self.code: str | None = None
 
     @classmethod
     def literal(cls, text: str) -> Word:

@@ -323,7 +323,54 @@ def _wrap_xargs(words: list[Word]) -> Inner | None:
     return Inner(words, i, placeholder=placeholder)
 
 
+def _skip_then(
+    short: str, long: frozenset[str], positionals: int, stop: str = ""
+) -> Callable[[list[Word]], Inner | None]:
+    """A wrapper taking options (``short``/``long`` with values), then ``positionals``
+    operands (a priority, a CPU mask, a lock file, a new root ...), then the command."""
+
+    def wrap(words: list[Word]) -> Inner | None:
+        i = option_value_skip(words, 1, short, long, stop_short=stop)
+        if i is None:
+            return None
+        return Inner(words, i + positionals)
+
+    return wrap
+
+
+def _wrap_flock(words: list[Word]) -> Inner | None:
+    i = option_value_skip(
+        words, 1, "wEc", frozenset({"--timeout", "--conflict-exit-code", "--command"})
+    )
+    if i is None or any(w.text in ("-c", "--command") for w in words[1:i]):
+        return None  # `flock F -c CMD` runs CMD through sh: see WRAPPER_SCRIPTS
+    return Inner(words, i + 1)
+
+
+def _wrap_ssh(words: list[Word]) -> Inner | None:
+    """``ssh [options] HOST COMMAND…``: the remote command, as words (the remote shell joins
+    and re-parses them; the caller analyses the joined text)."""
+    i = option_value_skip(words, 1, "BbcDEeFIiJLlmOoPpQRSWw", frozenset())
+    if i is None or i + 1 >= len(words):
+        return None
+    return Inner(words, i + 1)
+
+
 WRAPPERS: dict[str, Callable[[list[Word]], Inner | None]] = {
+    "ionice": _skip_then(
+        "cnpPu", frozenset({"--class", "--classdata", "--pid", "--pgid", "--uid"}), 0, "pPu"
+    ),
+    "chrt": _skip_then(
+        "T", frozenset({"--sched-runtime", "--sched-period", "--sched-deadline"}), 1, "p"
+    ),
+    "taskset": _skip_then("", frozenset(), 1, "p"),
+    "flock": _wrap_flock,
+    "chroot": _skip_then("", frozenset({"--userspec", "--groups"}), 1),
+    "unshare": _skip_then("S", frozenset({"--setuid", "--setgid", "--map-user", "--map-group"}), 0),
+    "strace": _skip_then("abeEIoOpPsSuUX", frozenset(), 0),
+    "ltrace": _skip_then("aeEFlnopsuA", frozenset(), 0),
+    "runuser": _skip_then("ugGcs", frozenset({"--user", "--group", "--supp-group", "--shell"}), 0),
+    "ssh": _wrap_ssh,
     "sudo": _wrap_sudo,
     "doas": _wrap_doas,
     "env": _wrap_env,

@@ -735,6 +735,7 @@ class _Analyzer:
                 for text, shape, dyn in options:
                     piece = Word(text, shape, dyn, w.start, w.end)
                     piece.sources = w.sources
+                    piece.code = w.code
                     split = _split_fields(piece)
                     nxt.append(prefix + _brace_words(split if split is not None else [piece]))
             if len(nxt) > MAX_VARIANTS:
@@ -971,6 +972,7 @@ class _Analyzer:
         start, end = node.start_byte, node.end_byte
         values: list[tuple[str, bool]] | None = None
         sources: tuple[str, ...] = ()
+        code: str | None = None
         if kind in ("simple_expansion", "expansion"):
             values = self.expand(node, s)
         elif kind == "command_substitution":
@@ -981,6 +983,7 @@ class _Analyzer:
                 sources = _programs_in(node, s.src)
         elif kind == "process_substitution":
             sources = _programs_in(node, s.src)
+            code = self.static_substitution(node, s)
         if not values:
             values = [(raw, True)]
         mark = QUOTED if quoted else SPLIT
@@ -988,6 +991,7 @@ class _Analyzer:
         w = Word(alts[0][0], alts[0][1], alts[0][2], start, end)
         w.alts = tuple(alts[1:])
         w.sources = sources
+        w.code = code
         return w
 
     def lookup(self, name: str) -> list[tuple[str, bool]] | None:
@@ -1196,18 +1200,36 @@ class _Analyzer:
         if family is not None and not io.xargs and (io.piped or io.feeds):
             self.stdin_code(name, family, words, io, s, via, td)
         if family is not None and family != "iex":
-            self.script_operand(family, words, dynamic)
+            self.script_operand(name, family, words, dynamic, via, s, td)
         self.unwrap(name, family, words, assignments, via, io, s, td, redirects)
 
-    def script_operand(self, family: str, words: list[Word], dynamic: frozenset[int]) -> None:
+    def script_operand(
+        self,
+        name: str,
+        family: str,
+        words: list[Word],
+        dynamic: frozenset[int],
+        via: tuple[str, ...],
+        s: _Src,
+        td: int,
+    ) -> None:
         """An interpreter running a script file only known at run time (``bash <(curl …)``,
-        ``source "$F"``) runs code this analysis cannot see."""
+        ``source "$F"``) runs code this analysis cannot see; ``bash <(echo …)`` runs known
+        code, analysed as a nested script."""
+        index = -1
         if family == "shell":
             sh = shell_args(words)
-            if sh.c_flag is None and sh.operand < len(words) and sh.operand in dynamic:
-                self.reason(REASON_DYNAMIC_SCRIPT)
-        elif family == "source" and len(words) > 1 and 1 in dynamic:
+            if sh.c_flag is None and sh.operand < len(words):
+                index = sh.operand
+        elif family == "source" and len(words) > 1:
+            index = 1
+        if index < 0 or index not in dynamic:
+            return
+        code = words[index].code
+        if code is None:
             self.reason(REASON_DYNAMIC_SCRIPT)
+        else:
+            self.code(family, code, (*via, f"{name} <(…)"), s, td)
 
     def stdin_code(
         self,
@@ -1334,9 +1356,27 @@ class _Analyzer:
                 if "=" in w.text:
                     self.script(w.text.split("=", 1)[1], (*via, "alias"), s.depth + 1, td + 1)
             return
-        if name == "su":
+        if name in ("su", "runuser"):
             self.su(words, via, s, td)
+            if name == "su":
+                return
+        if name in ("script", "flock"):
+            self.option_script(name, words, via, s, td)
+        if name == "ssh":
+            remote = WRAPPERS["ssh"](words)
+            if remote is not None:
+                code = " ".join(w.text for w in remote.words[remote.index :])
+                self.script(code, (*via, "ssh"), s.depth + 1, td + 1)
             return
+        if name in ("at", "batch") and (io.piped or io.feeds) and io.text is not None:
+            self.script(
+                io.text.decode("utf-8", "replace"), (*via, f"| {name}"), s.depth + 1, td + 1
+            )
+        elif name in ("at", "batch") and (io.piped or io.feeds):
+            for feed in io.feeds:
+                self.script(feed.text, (*via, f"{name} <<"), s.depth + 1, td + 1)
+            if io.piped:
+                self.reason(REASON_PIPE_INTO_INTERPRETER)
         if name == "find":
             self.find_exec(words, assignments, via, s, td)
             return
@@ -1406,6 +1446,20 @@ class _Analyzer:
             self.reason(REASON_DYNAMIC_SCRIPT)
         if action.text:
             self.script(action.text, (*via, "trap"), s.depth + 1, td + 1)
+
+    def option_script(
+        self, name: str, words: list[Word], via: tuple[str, ...], s: _Src, td: int
+    ) -> None:
+        """``script -c CMD``, ``flock FILE -c CMD``: CMD runs through a shell."""
+        for i, w in enumerate(words[1:-1], 1):
+            a = w.text
+            if a in ("-c", "--command") or (
+                len(a) > 2 and a[0] == "-" and a[1] != "-" and a.endswith("c")
+            ):
+                if words[i + 1].dynamic:
+                    self.reason(REASON_DYNAMIC_SCRIPT)
+                self.script(words[i + 1].text, (*via, f"{name} -c"), s.depth + 1, td + 1)
+                return
 
     def su(self, words: list[Word], via: tuple[str, ...], s: _Src, td: int) -> None:
         for i in range(1, len(words)):
@@ -1636,6 +1690,7 @@ def _split_fields(word: Word) -> list[Word] | None:
         pieces.append(Word("".join(text), "".join(shape), word.dynamic, word.start, word.end))
     for p in pieces:
         p.sources = word.sources
+        p.code = word.code
     return pieces
 
 
@@ -1663,6 +1718,7 @@ def _brace_words(words: list[Word]) -> list[Word]:
         for text, shape in expanded:
             piece = Word(text, shape, w.dynamic, w.start, w.end)
             piece.sources = w.sources
+            piece.code = w.code
             out.append(piece)
     return out
 
