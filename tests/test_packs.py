@@ -393,3 +393,13 @@ def test_examples_may_hold_pipelines_and_redirects() -> None:
         'program=["*"], writes=["~/.bashrc"], match=["echo x >> ~/.bashrc"], '
         'not_match=["echo ~/.bashrc"]'
     )
+
+
+def test_the_examples_in_docs_rules_md_load_and_hold() -> None:
+    import re
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", doc, re.S)
+    assert len(blocks) >= 2
+    for i, block in enumerate(blocks):
+        PolicyParser().parse(f"docs/rules.md#{i}", block, guard_builtins=True)
