@@ -58,6 +58,7 @@ _HARMLESS_GIT = frozenset(
         "GIT_FLUSH",
     }
 )
+_CONTEXT_FIELDS = frozenset(getattr(ArgvContext, "__dataclass_fields__", {}))
 _NEUTRAL_ARG = "--help"  # an argument no rule should find dangerous
 _DECLARERS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 
@@ -89,8 +90,13 @@ def _to_match(cmd: list[str], m: RuleMatch) -> Match:
 
 def context(c: Command) -> ArgvContext:
     """The guard rules' view of the shell facts of one command."""
+    extra = {"cwd": c.cwd} if "cwd" in _CONTEXT_FIELDS else {}
     return ArgvContext(
-        redirects=c.redirects, stdin_from=c.stdin_from, dynamic=c.dynamic, sources=c.sources
+        redirects=c.redirects,
+        stdin_from=c.stdin_from,
+        dynamic=c.dynamic,
+        sources=c.sources,
+        **extra,
     )
 
 

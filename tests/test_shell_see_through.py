@@ -257,3 +257,35 @@ def test_nested_shell_depth_bound() -> None:
     shallow = analyze_script("eval " * 5 + "rm -rf ~")
     assert ("rm", "-rf", "~") in [c.argv for c in shallow.commands]
     assert shallow.unsupported == ()
+
+
+def test_heredoc_through_a_filter_into_a_shell() -> None:
+    assert ("rm", "-rf", "~") in argvs("cat <<EOF | bash\nrm -rf ~\nEOF")
+    assert ("rm", "-rf", "~") in argvs("cat <<EOF | base64 -d | sh\ncm0gLXJmIH4=\nEOF")
+    assert ("rm", "-rf", "/") in argvs("xargs rm -rf <<< /")
+    doc = analyze_script("cat <<EOF > SAFETY.md\nrm -rf /\nEOF")
+    assert [c.argv for c in doc.commands] == [("cat",)]
+    assert doc.commands[0].redirects == ((">", "SAFETY.md"), ("<<", ""))
+
+
+def test_redirection_alone_is_a_command() -> None:
+    (c,) = analyze_script("> /dev/sda").commands
+    assert c.argv == (":",) and c.redirects == ((">", "/dev/sda"),)
+
+
+@pytest.mark.parametrize(
+    ("script", "cwd"),
+    [
+        ("cd ~ && rm -rf .", "~"),
+        ("cd / && rm -rf *", "/"),
+        ("cd; rm -rf .", "~"),
+        ("cd ~/p; cd src; rm -rf .", "~/p/src"),
+        ("cd /tmp/x/../y && rm -rf .", "/tmp/y"),
+        ("cd sub; cd ../x; rm -rf .", "x"),
+        ('cd "$D"; rm -rf .', ""),
+        ("cd -; rm -rf .", ""),
+        ("rm -rf .", None),
+    ],
+)
+def test_working_directory_is_tracked(script: str, cwd: str | None) -> None:
+    assert analyze_script(script).commands[-1].cwd == cwd

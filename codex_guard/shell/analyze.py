@@ -108,6 +108,10 @@ class Command:
             ``/tmp``, ``$(echo x)``). Such words keep their source text (``$X``).
         sources: ``(index, programs)``: the programs whose output makes up argv[index]
             (``$(curl …)``, ``<(wget …)``, a file an earlier ``curl -o`` downloaded).
+        cwd: the working directory after the script's earlier ``cd``/``pushd``: None when
+            unchanged (the session's), an absolute or ``~`` path (``cd ~`` -> ``"~"``), a
+            path relative to the session's directory (``cd ../x`` -> ``"../x"``), or ``""``
+            when only known at run time (``cd "$D"``, ``cd -``).
     """
 
     argv: tuple[str, ...]
@@ -118,6 +122,7 @@ class Command:
     stdin_from: tuple[str, ...] = ()
     dynamic: frozenset[int] = frozenset()
     sources: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    cwd: str | None = None
 
 
 @dataclass(frozen=True)
@@ -463,8 +468,10 @@ class _Analyzer:
         self.vars: dict[str, list[tuple[str, bool]]] = {}
         self.branch = 0  # >0 inside a conditional or loop: assignments add values
         self.stage_words: list[Word] | None = None  # words of the last simple command
+        self.stage_stdin: bytes | None = None  # its heredoc/herestring, when literal
         self.downloads: dict[str, str] = {}  # file path -> downloader that wrote it
         self.assigned: list[str] = []  # NAME=value statements
+        self.cwd: str | None = None  # see Command.cwd
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -563,25 +570,41 @@ class _Analyzer:
     def pipeline(self, node: Node, s: _Src, io: _IO, td: int) -> None:
         """``a | b | c``: each stage learns the programs upstream of it and, when every
         earlier stage is statically known (``echo …``, ``base64 -d`` …), what it reads."""
+        self.stages(list(node.children), s, io, td)
+
+    def stages(self, children: list[Node], s: _Src, io: _IO, td: int) -> None:
         piped = io.piped
         upstream = io.upstream
         text = io.text
-        for child in node.children:
+        for child in children:
             if not child.is_named:
                 if child.type in ("|", "|&"):
                     piped = True
                 continue
             before = len(self.commands)
             self.stage_words = None
+            self.stage_stdin = None
             stage_in = text
             self.visit(child, s, _IO(piped, io.feeds, False, upstream, stage_in), td + 1)
-            words = self.stage_words
-            text = None
-            if words and child.type == "command" and not any(w.dynamic or w.alts for w in words):
-                argv = [_normalize_program(words[0].text)[0], *(w.text for w in words[1:])]
-                text = stage_output(argv, stage_in)
-            new = (c.argv[0].rsplit("/", 1)[-1] for c in self.commands[before:])
-            upstream = tuple(dict.fromkeys((*upstream, *new)))[:MAX_UPSTREAM]
+            text = self.stage_text(child, stage_in)
+            upstream = self.upstream_after(upstream, before)
+
+    def stage_text(self, child: Node, stage_in: bytes | None) -> bytes | None:
+        """What the simple command just visited writes to the pipe, when statically known."""
+        words = self.stage_words
+        simple = child.type == "command" or (
+            child.type == "redirected_statement"
+            and (body := child.child_by_field_name("body")) is not None
+            and body.type == "command"
+        )
+        if not words or not simple or any(w.dynamic or w.alts for w in words):
+            return None
+        argv = [_normalize_program(words[0].text)[0], *(w.text for w in words[1:])]
+        return stage_output(argv, self.stage_stdin if self.stage_stdin is not None else stage_in)
+
+    def upstream_after(self, upstream: tuple[str, ...], before: int) -> tuple[str, ...]:
+        new = (c.argv[0].rsplit("/", 1)[-1] for c in self.commands[before:])
+        return tuple(dict.fromkeys((*upstream, *new)))[:MAX_UPSTREAM]
 
     def for_statement(self, node: Node, s: _Src, io: _IO, td: int) -> None:
         """``for NAME in WORDS; do …; done``: NAME takes each word's values in the body."""
@@ -615,9 +638,18 @@ class _Analyzer:
     def redirected_statement(self, node: Node, s: _Src, io: _IO, td: int) -> None:
         body = node.child_by_field_name("body")
         others = [c for c in node.children if body is None or c != body]
+        tail = _heredoc_pipe_tail(others)
         if body is not None and body.type == "command":
             self.tick()
+            before = len(self.commands)
+            self.stage_words = None
+            self.stage_stdin = None
             self.command(body, s, io, others, td + 1)
+            if tail is not None:
+                # `cat <<EOF | bash`: tree-sitter-bash puts `| bash` inside the heredoc redirect
+                text = self.stage_text(body, io.text)
+                upstream = self.upstream_after(io.upstream, before)
+                self.stages(list(tail.children), s, _IO(True, (), False, upstream, text), td + 1)
         elif body is not None:
             feeds = [
                 feed
@@ -628,7 +660,19 @@ class _Analyzer:
             self.visit(body, s, _IO(io.piped, io.feeds + tuple(feeds), io.xargs), td + 1)
         for child in others:
             if child.is_named and child.type not in _INERT:
+                if tail is not None and child.type == "heredoc_redirect":
+                    for part in child.named_children:
+                        if part != tail and part.type not in _INERT:
+                            self.visit(part, s, _NO_IO, td + 1)
+                    continue
                 self.visit(child, s, _NO_IO, td + 1)
+        if body is None and others:
+            # `> /dev/sda`: a redirection alone still opens (and truncates) its target
+            redirects: list[tuple[str, str]] = []
+            for child in others:
+                if child.type in _REDIRECTS:
+                    self.redirect_parts(child, s, None, redirects)
+            self.emit([Word.literal(":")], (), s.via, _NO_IO, s, td + 1, tuple(redirects))
 
     def function_definition(self, node: Node, s: _Src, td: int) -> None:
         name_node = node.child_by_field_name("name")
@@ -723,6 +767,9 @@ class _Analyzer:
             elif child.type not in _INERT:
                 self.visit(child, s, _NO_IO, td + 1)
         self.stage_words = variants[0] if len(variants) == 1 else None
+        literal = [f for f in feeds if not f.dynamic]
+        if len(feeds) == 1 and literal:
+            self.stage_stdin = literal[0].text.encode("utf-8", "surrogatepass")
 
     def variants(self, words: list[Word]) -> list[list[Word]]:
         """Field splitting of unquoted expansions, and one word list per combination of the
@@ -809,6 +856,8 @@ class _Analyzer:
                     feeds.append(_Feed(body, dynamic))
                 elif ckind in _WORDISH and words is not None:
                     words.append(self.eval_word(child, s))
+                elif ckind in _REDIRECTS:  # `cat <<EOF > out`: nested in the heredoc node
+                    feeds.extend(self.redirect_parts(child, s, words, redirects))
                 continue
             if ckind == "file_descriptor" or ckind not in _WORDISH:
                 continue
@@ -1181,7 +1230,17 @@ class _Analyzer:
         if len(self.commands) >= MAX_COMMANDS:
             raise _Budget(REASON_TOO_MANY_COMMANDS)
         self.commands.append(
-            Command(argv, path, assignments, via, redirects, stdin_from, dynamic, tuple(sources))
+            Command(
+                argv,
+                path,
+                assignments,
+                via,
+                redirects,
+                stdin_from,
+                dynamic,
+                tuple(sources),
+                self.cwd,
+            )
         )
         for a in assignments:
             key, _, value = a.partition("=")
@@ -1329,6 +1388,9 @@ class _Analyzer:
             return
         if family is not None:
             self.inline_code(name, family, words, via, s, td)
+        if name in ("cd", "pushd"):
+            self.cwd = _change_dir(self.cwd, words)
+            return
         if name == "eval":
             if len(words) > 1:
                 if any(w.dynamic for w in words[1:]):
@@ -1391,7 +1453,11 @@ class _Analyzer:
         if name == "xargs":
             inner_io = _IO(xargs=True)
             lines = inner.placeholder is not None
-            items = _xargs_items(io.text, lines) if io.text is not None else None
+            text = io.text
+            literal = [f for f in io.feeds if not f.dynamic]
+            if text is None and len(io.feeds) == 1 and literal:
+                text = literal[0].text.encode("utf-8", "surrogatepass")
+            items = _xargs_items(text, lines) if text is not None else None
             if inner.placeholder:
                 ph = inner.placeholder
                 for item in items or []:
@@ -1692,6 +1758,44 @@ def _split_fields(word: Word) -> list[Word] | None:
         p.sources = word.sources
         p.code = word.code
     return pieces
+
+
+def _change_dir(cwd: str | None, words: list[Word]) -> str | None:
+    """The working directory after ``cd``/``pushd`` ``words`` (see :attr:`Command.cwd`)."""
+    import posixpath
+
+    args = [w for w in words[1:] if not (w.text.startswith("-") and len(w.text) > 1)]
+    if not args:
+        return "~" if words[0].text == "cd" else ""
+    target = args[0]
+    if target.dynamic or target.text in ("-", "") or target.text.startswith("+"):
+        return ""
+    path = target.text
+    if path.startswith("/"):
+        return "/" + posixpath.normpath(path).lstrip("/")
+    if path == "~" or path.startswith("~/"):
+        if ".." in path.split("/"):
+            return ""
+        rest = posixpath.normpath("/" + path[2:]) if len(path) > 2 else "/"
+        return "~" if rest == "/" else "~" + rest
+    if cwd == "":
+        return ""
+    base = cwd if cwd is not None else "."
+    if base == "~" or base.startswith("~/"):
+        if ".." in path.split("/"):
+            return ""
+        return posixpath.normpath(base + "/" + path)
+    return posixpath.normpath(base + "/" + path)
+
+
+def _heredoc_pipe_tail(others: list[Node]) -> Node | None:
+    """The pipeline tree-sitter-bash nests inside a heredoc redirect (``cat <<EOF | sh``)."""
+    for child in others:
+        if child.type == "heredoc_redirect":
+            for part in child.named_children:
+                if part.type == "pipeline":
+                    return part
+    return None
 
 
 def _forks(node: Node) -> bool:
