@@ -178,17 +178,34 @@ def test_unknown_words_are_marked_dynamic_with_their_source_text() -> None:
 
 
 def test_xargs_with_unknown_input_appends_a_dynamic_word() -> None:
-    c = analyze_script("git ls-files | xargs rm -rf").commands[-1]
+    c = analyze_script("curl -s https://x.example/l | xargs rm -rf").commands[-1]
     assert c.argv == ("rm", "-rf", XARGS_INPUT)
     assert c.dynamic == frozenset({2})
 
 
 def test_find_exec_placeholder_takes_roots_unless_filtered() -> None:
     assert ("rm", "-rf", "/") in argvs("find / -exec rm -rf {} +")
-    filtered = argvs("find . -name __pycache__ -exec rm -rf {} +")
-    assert ("rm", "-rf", ".") not in filtered
-    assert ("rm", "-rf", "{}") in filtered
+    filtered = analyze_script("find . -name __pycache__ -exec rm -rf {} +").commands
+    assert [c.argv for c in filtered[1:]] == [("rm", "-rf", "./$FIND_RESULT")]
+    assert filtered[1].dynamic == frozenset({2})
     assert argvs("find . -name '*.pyc' -delete") == [("find", ".", "-name", "*.pyc", "-delete")]
+
+
+def test_xargs_input_from_a_lister() -> None:
+    found = analyze_script("find ~ | xargs rm -rf").commands
+    assert [(c.argv, c.dynamic) for c in found[2:]] == [
+        (("rm", "-rf", "~"), frozenset()),
+        (("rm", "-rf", "~/$FIND_RESULT"), frozenset({2})),
+    ]
+    listed = analyze_script("git ls-files | xargs wc -l").commands[-1]
+    assert listed.argv == ("wc", "-l", "./$XARGS_INPUT")
+
+
+def test_process_substitution_is_a_pipe_not_a_file() -> None:
+    (diff, *_rest) = analyze_script("diff <(sort a) <(sort b)").commands
+    assert diff.argv == ("diff", "<(sort a)", "<(sort b)")
+    assert diff.dynamic == frozenset()
+    assert diff.sources == ((1, ("sort",)), (2, ("sort",)))
 
 
 def test_pipeline_facts() -> None:

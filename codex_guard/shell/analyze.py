@@ -173,7 +173,9 @@ REASON_GIT_CODE_CONFIG = "git -c setting that runs a command (alias !…, core.s
 REASON_INLINE_CODE = "code run by an interpreter (-c/-e) that is not fully analysed"
 
 # What ``xargs CMD`` appends when its input is unknown (a dynamic word).
-XARGS_INPUT = "<xargs input>"
+XARGS_INPUT = "$XARGS_INPUT"
+# The unknown part of a file ``find`` finds below a root (``./$FIND_RESULT``).
+FIND_RESULT = "$FIND_RESULT"
 # Same-script values of a few environment variables, in the spelling rules expect.
 _ENV_VALUES: dict[str, list[tuple[str, bool]]] = {
     "HOME": [("~", False)],
@@ -389,7 +391,7 @@ class _IO:
     """How a command's stdin is fed: from a pipe, from heredocs/herestrings, or (``xargs``)
     not at all while its arguments come from stdin."""
 
-    __slots__ = ("feeds", "piped", "text", "upstream", "xargs")
+    __slots__ = ("feeds", "paths", "piped", "text", "upstream", "xargs")
 
     def __init__(
         self,
@@ -398,12 +400,14 @@ class _IO:
         xargs: bool = False,
         upstream: tuple[str, ...] = (),
         text: bytes | None = None,
+        paths: list[tuple[str, bool]] | None = None,
     ) -> None:
         self.piped = piped
         self.feeds = feeds
         self.xargs = xargs
         self.upstream = upstream  # basenames of the pipeline's earlier commands
         self.text = text  # what the pipe carries, when statically known
+        self.paths = paths  # or: the paths it lists, as (spelling, dynamic)
 
 
 _NO_IO = _IO()
@@ -576,6 +580,7 @@ class _Analyzer:
         piped = io.piped
         upstream = io.upstream
         text = io.text
+        paths = io.paths
         for child in children:
             if not child.is_named:
                 if child.type in ("|", "|&"):
@@ -585,8 +590,10 @@ class _Analyzer:
             self.stage_words = None
             self.stage_stdin = None
             stage_in = text
-            self.visit(child, s, _IO(piped, io.feeds, False, upstream, stage_in), td + 1)
+            stage_io = _IO(piped, io.feeds, False, upstream, stage_in, paths)
+            self.visit(child, s, stage_io, td + 1)
             text = self.stage_text(child, stage_in)
+            paths = _listed_paths(self.stage_words or []) if child.type == "command" else None
             upstream = self.upstream_after(upstream, before)
 
     def stage_text(self, child: Node, stage_in: bytes | None) -> bytes | None:
@@ -758,7 +765,9 @@ class _Analyzer:
             words = words[:MAX_WORDS]
         variants = self.variants(words)
         for variant in variants:
-            command_io = _IO(io.piped, io.feeds + tuple(feeds), io.xargs, io.upstream, io.text)
+            command_io = _IO(
+                io.piped, io.feeds + tuple(feeds), io.xargs, io.upstream, io.text, io.paths
+            )
             self.emit(variant, tuple(assignments), s.via, command_io, s, td + 1, tuple(redirects))
             self.note_download(variant, redirects)
         for child in node.named_children:
@@ -1031,11 +1040,13 @@ class _Analyzer:
             else:
                 sources = _programs_in(node, s.src)
         elif kind == "process_substitution":
+            # a /dev/fd/N path: not an arbitrary file; its content comes from `sources`
             sources = _programs_in(node, s.src)
             code = self.static_substitution(node, s)
+            values = [(raw, False)]
         if not values:
             values = [(raw, True)]
-        mark = QUOTED if quoted else SPLIT
+        mark = QUOTED if quoted or kind == "process_substitution" else SPLIT
         alts = [(v, (QUOTED if d else mark) * len(v), d) for v, d in values]
         w = Word(alts[0][0], alts[0][1], alts[0][2], start, end)
         w.alts = tuple(alts[1:])
@@ -1282,7 +1293,7 @@ class _Analyzer:
                 index = sh.operand
         elif family == "source" and len(words) > 1:
             index = 1
-        if index < 0 or index not in dynamic:
+        if index < 0 or (index not in dynamic and not words[index].sources):
             return
         code = words[index].code
         if code is None:
@@ -1470,9 +1481,39 @@ class _Analyzer:
                         td + 1,
                         redirects,
                     )
+                if items is None and io.paths:
+                    for spelling, dyn in io.paths[:MAX_VARIANTS]:
+                        self.emit(
+                            [
+                                Word(w.text.replace(ph, spelling), w.shape, dyn)
+                                if ph in w.text
+                                else w
+                                for w in inner_words
+                            ],
+                            assignments + inner.assignments,
+                            (*via, name),
+                            inner_io,
+                            s,
+                            td + 1,
+                            redirects,
+                        )
+                    return
                 inner_words = [w.with_dynamic() if ph in w.text else w for w in inner_words]
             elif items is not None:
                 inner_words = inner_words + [Word.literal(a) for a in items]
+            elif io.paths:
+                for spelling, dyn in io.paths[:MAX_VARIANTS]:
+                    listed = Word(spelling, QUOTED * len(spelling), dyn)
+                    self.emit(
+                        [*inner_words, listed],
+                        assignments + inner.assignments,
+                        (*via, name),
+                        inner_io,
+                        s,
+                        td + 1,
+                        redirects,
+                    )
+                return
             else:
                 marker = Word(XARGS_INPUT, QUOTED * len(XARGS_INPUT), True)
                 inner_words = [*inner_words, marker]
@@ -1684,21 +1725,7 @@ class _Analyzer:
         ``{}`` is each file found: the roots themselves (unless a name test or ``-mindepth``
         excludes them) or anything beneath them (a dynamic word)."""
         n = len(words)
-        k = 1
-        while k < n and words[k].text in ("-L", "-H", "-P", "-O0", "-O1", "-O2", "-O3"):
-            k += 1
-        roots: list[Word] = []
-        while k < n and not words[k].text.startswith(("-", "(", "!")) and words[k].text != "\\(":
-            roots.append(words[k])
-            k += 1
-        if not roots:
-            roots = [Word.literal(".")]
-        texts = {w.text for w in words[k:]}
-        filtered = bool(texts & _FIND_TESTS)
-        roots_found = not filtered and not any(
-            w.text == "-mindepth" and i + 1 < n and words[i + 1].text != "0"
-            for i, w in enumerate(words)
-        )
+        roots, roots_found, k = _find_roots(words)
         i = k
         while i < n:
             flag = words[i].text
@@ -1727,10 +1754,66 @@ class _Analyzer:
                         for w in inner
                     ]
                     self.emit(lit, assignments, fvia, _IO(xargs=True), s, td + 1)
-            if inner:
-                dyn = [w.with_dynamic() if "{}" in w.text else w for w in inner]
+            for found in _found_below(roots, flag.endswith("dir")) if inner else []:
+                dyn = [
+                    Word(w.text.replace("{}", found), QUOTED * len(w.text), True)
+                    if "{}" in w.text
+                    else w
+                    for w in inner
+                ]
                 self.emit(dyn, assignments, fvia, _IO(xargs=True), s, td + 1)
             i = j + 1
+
+
+def _find_roots(words: list[Word]) -> tuple[list[Word], bool, int]:
+    """``find``'s search roots, whether the roots themselves are among the results (no name
+    test, no ``-mindepth``), and the index of the first expression word."""
+    n = len(words)
+    k = 1
+    while k < n and words[k].text in ("-L", "-H", "-P", "-O0", "-O1", "-O2", "-O3"):
+        k += 1
+    roots: list[Word] = []
+    while k < n and not words[k].text.startswith(("-", "(", "!")) and words[k].text != "\\(":
+        roots.append(words[k])
+        k += 1
+    if not roots:
+        roots = [Word.literal(".")]
+    filtered = bool({w.text for w in words[k:]} & _FIND_TESTS)
+    roots_found = not filtered and not any(
+        w.text == "-mindepth" and i + 1 < n and words[i + 1].text != "0"
+        for i, w in enumerate(words)
+    )
+    return roots, roots_found, k
+
+
+def _found_below(roots: list[Word], execdir: bool) -> list[str]:
+    """Spellings of "a file found below a root": ``ROOT/$FIND_RESULT`` (``-execdir``:
+    ``./$FIND_RESULT``), the unknown part written as a variable."""
+    if execdir:
+        return ["./" + FIND_RESULT]
+    out = []
+    for root in roots[:MAX_VARIANTS]:
+        base = root.text.rstrip("/")
+        out.append(("" if root.text.startswith("/") and not base else base) + "/" + FIND_RESULT)
+    return out
+
+
+def _listed_paths(words: list[Word]) -> list[tuple[str, bool]] | None:
+    """The paths a pipeline stage lists, one per line, as (spelling, dynamic): ``find ROOTS``
+    (the roots unless filtered, and files below them), ``git ls-files``/``git diff
+    --name-only`` (files below the working directory); None for anything else."""
+    if not words or any(w.dynamic for w in words):
+        return None
+    name = words[0].text.rsplit("/", 1)[-1]
+    if name == "find":
+        roots, roots_found, _k = _find_roots(words)
+        out = [(r.text, False) for r in roots] if roots_found else []
+        return out + [(p, True) for p in _found_below(roots, False)]
+    texts = [w.text for w in words[1:]]
+    lists_files = texts[:1] == ["ls-files"] or (texts[:1] == ["diff"] and "--name-only" in texts)
+    if name == "git" and lists_files:
+        return [("./" + XARGS_INPUT, True)]
+    return None
 
 
 def _split_fields(word: Word) -> list[Word] | None:
