@@ -410,7 +410,14 @@ def test_analyze_script_never_raises(script: str) -> None:
 
 
 _SHELLISH = st.lists(
-    st.sampled_from([*list("ab$`'\"\\|&;()<>{}[]*?!#=~ \n\t-/"), "rm", "sh", "sudo", "<<"]),
+    st.sampled_from(
+        [
+            *list("ab$`'\"\\|&;()<>{}[]*?!#=~ \n\t-/,."),
+            *("rm", "sh", "sudo", "<<", "<<<", "$(", "${", "<(", "a=", "$a", "${a:-", "IFS"),
+            *("eval ", "xargs ", "find . -exec ", "{}", "echo ", "| base64 -d", "cd ", "for "),
+            *(" in ", "do ", "done", "git -c alias.x=!", "python3 -c ", "os.system(", "1..3"),
+        ]
+    ),
     max_size=60,
 ).map("".join)
 
