@@ -199,37 +199,47 @@ def _pair_ok(a: _Tok, b: _Tok, a_start: bool, b_start: bool, a_first: bool, b_fi
     )
 
 
+def _is_literal(t: _Tok) -> bool:
+    """A token that stands for one known character other than ``/``."""
+    return t[0] == "c" and not t[2] and len(t[1]) == 1 and "/" not in t[1]
+
+
 def globs_intersect(a: list[_Tok], b: list[_Tok]) -> bool:
-    """Whether some string matches both token globs (a search over position pairs)."""
+    """Whether some string matches both rule glob ``a`` and operand glob ``b`` (a search over
+    position pairs), where at least one character the rule spells out (other than ``/``) is
+    spelled out by the operand too: ``tmp/*`` could expand to ``tmp/guardrails.toml``, but that
+    guesses the very name the rule protects, so it does not count; ``~/.ss?/id_r*`` does."""
     la, lb = len(a), len(b)
+    needs_lit = any(_is_literal(t) for t in a)
 
     def start(toks: list[_Tok], i: int, consumed: bool) -> bool:
         return not consumed and (i == 0 or toks[i - 1] == ("c", frozenset("/"), False, False))
 
-    seen: set[tuple[int, int, bool, bool]] = set()
-    stack = [(0, 0, False, False)]
+    seen: set[tuple[int, int, bool, bool, bool]] = set()
+    stack = [(0, 0, False, False, False)]
     while stack:
         st = stack.pop()
         if st in seen:
             continue
         seen.add(st)
-        i, j, ca, cb = st  # ca/cb: the star at i/j already produced a character
-        if i == la and j == lb:
+        i, j, ca, cb, lit = st  # ca/cb: the star at i/j already produced a character
+        if i == la and j == lb and (lit or not needs_lit):
             return True
         ta = a[i] if i < la else None
         tb = b[j] if j < lb else None
         a_star = ta is not None and ta[0] in ("*", "**")
         b_star = tb is not None and tb[0] in ("*", "**")
         if a_star:
-            stack.append((i + 1, j, False, cb))
+            stack.append((i + 1, j, False, cb, lit))
         if b_star:
-            stack.append((i, j + 1, ca, False))
+            stack.append((i, j + 1, ca, False, lit))
         if ta is None or tb is None:
             continue
         a_s, b_s = start(a, i, ca), start(b, j, cb)
         a_f, b_f = i == 0 and not ca, j == 0 and not cb
         if _pair_ok(ta, tb, a_s, b_s, a_f, b_f):
-            stack.append((i if a_star else i + 1, j if b_star else j + 1, a_star, b_star))
+            both = lit or (_is_literal(ta) and _is_literal(tb))
+            stack.append((i if a_star else i + 1, j if b_star else j + 1, a_star, b_star, both))
     return False
 
 
@@ -541,6 +551,7 @@ class GuardRule:
                 operands.append(k)
             elif tok == "--":
                 after_ddash = True
+                opts.add("--")  # so a rule can ask for `git checkout -- PATH`
             elif tok.startswith("--"):
                 name = tok.split("=", 1)[0]
                 opts.add(name)
