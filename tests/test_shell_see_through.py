@@ -48,6 +48,9 @@ B64_RM_HOME = base64.b64encode(b"rm -rf ~").decode()
         ("for d in / ~; do rm -rf $d; done", ("rm", "-rf", "~")),
         ("if x; then a=ls; else a=rm; fi; $a -rf /", ("rm", "-rf", "/")),
         ('CMD="rm -rf /"; eval "$CMD"', ("rm", "-rf", "/")),
+        # functions run with their call's arguments
+        ('f(){ rm -rf "$1"; }; f ~', ("rm", "-rf", "~")),
+        ('f(){ rm -rf "$@"; }; f /tmp/x /', ("rm", "-rf", "/")),
         # brace expansion
         ("cat ~/.ssh/{config,id_rsa}", ("cat", "~/.ssh/config", "~/.ssh/id_rsa")),
         ("echo {1..3} x{,.bak}", ("echo", "1", "2", "3", "x", "x.bak")),

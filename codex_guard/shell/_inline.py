@@ -39,6 +39,13 @@ _READ = re.compile(
     r"""|\bFile\.open|\bIO\.read|\bfile_get_contents|\bfopen|\bslurp)\s*\(\s*""" + _STR
 )
 _BACKTICK = re.compile(r"`([^`]+)`")
+# A call that runs code or a command line with an argument that is not a literal (a variable,
+# a decoded string ...): the program text hides what runs.
+_OPAQUE = re.compile(
+    r"""(?:\bos\.(?:system|popen|exec\w*|spawn\w*)|\bsubprocess\.\w+|\b(?:execSync|spawnSync"""
+    r"""|execFileSync|shell_exec|passthru|proc_open|popen|system)|\bIO\.popen|\bOpen3\.\w+"""
+    r"""|(?<![.\w])(?:exec|eval|compile|Function)|\bchild_process\.\w+)\s*\(\s*(?!["'\[\]\)])"""
+)
 _AWK_PIPE = re.compile(
     r""""((?:[^"\\]|\\.)*)"\s*\|\s*getline|\|\s*"((?:[^"\\]|\\.)*)"|\bsystem\s*\(\s*"((?:[^"\\]|\\.)*)"\s*\)"""
 )
@@ -53,9 +60,11 @@ def _lit(m: re.Match[str], first: int = 1) -> str:
     return _unescape(a if a is not None else b or "")
 
 
-def inline_commands(family: str, code: str) -> tuple[list[str], list[list[str]]]:
-    """``(scripts, argvs)``: shell scripts the code hands to a shell, and argvs it runs or
-    whose effect it has (a recursive delete as ``rm -rf PATH``, a file read as ``cat PATH``).
+def inline_commands(family: str, code: str) -> tuple[list[str], list[list[str]], bool]:
+    """``(scripts, argvs, opaque)``: shell scripts the code hands to a shell, argvs it runs or
+    whose effect it has (a recursive delete as ``rm -rf PATH``, a file read as ``cat PATH``),
+    and whether it runs code or commands built at run time (``os.system(cmd)``,
+    ``exec(base64.b64decode(…))``), which this heuristic cannot see.
 
     Args:
         family: "python", "node", "perl", "ruby", "php", "awk", … (see _wrappers).
@@ -69,8 +78,12 @@ def inline_commands(family: str, code: str) -> tuple[list[str], list[list[str]]]
         for m in _AWK_PIPE.finditer(code):
             text = next((g for g in m.groups() if g is not None), "")
             scripts.append(_unescape(text))
-        return scripts, argvs
+        opaque = re.search(r"""\bsystem\s*\(\s*(?!")|\|\s*getline|\|\s*(?!")[A-Za-z_]""", code)
+        return scripts, argvs, opaque is not None and not scripts
     for m in _SHELL_CALL.finditer(code):
+        method = m.start() > 0 and code[m.start() - 1] == "."
+        if method and m.group(0).startswith("exec") and "child_process" not in code:
+            continue  # RegExp.prototype.exec and the like
         scripts.append(_lit(m))
     if family in ("perl", "ruby", "php"):
         scripts.extend(m.group(1) for m in _BACKTICK.finditer(code))
@@ -85,4 +98,4 @@ def inline_commands(family: str, code: str) -> tuple[list[str], list[list[str]]]
         path = _lit(m)
         if path.startswith(("/", "~")) or "/." in path or path.startswith("."):
             argvs.append(["cat", path])
-    return scripts, argvs
+    return scripts, argvs, _OPAQUE.search(code) is not None

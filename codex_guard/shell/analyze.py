@@ -56,6 +56,7 @@ __all__ = [
     "REASON_EVAL",
     "REASON_FORK_BOMB",
     "REASON_GIT_CODE_CONFIG",
+    "REASON_INLINE_CODE",
     "REASON_INTERNAL",
     "REASON_NOT_TEXT",
     "REASON_NUL",
@@ -282,6 +283,7 @@ _FIND_TESTS = frozenset(
         "-used",
     }
 )
+MAX_FUNCTION_CALLS = 32  # function bodies re-analysed with their call's arguments
 MAX_VARIANTS = 16  # commands emitted per source command for words with several values
 
 # Work bounds (the hook must answer quickly on hostile input).
@@ -476,6 +478,9 @@ class _Analyzer:
         self.downloads: dict[str, str] = {}  # file path -> downloader that wrote it
         self.assigned: list[str] = []  # NAME=value statements
         self.cwd: str | None = None  # see Command.cwd
+        self.functions: dict[str, tuple[Node, _Src]] = {}  # name -> body, defined so far
+        self.calling: set[str] = set()
+        self.function_calls = 0
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -694,6 +699,36 @@ class _Analyzer:
             self.reason(REASON_RECURSIVE_FUNCTION)
             if _forks(node):
                 self.reason(REASON_FORK_BOMB)
+        body = node.child_by_field_name("body")
+        if name and body is not None:
+            self.functions[name] = (body, s)
+
+    def call_function(self, name: str, words: list[Word], td: int) -> None:
+        """``f ARGS`` for a function defined earlier: its body runs again with ``$1``… bound
+        to ARGS (``f(){ rm -rf "$1"; }; f ~`` runs ``rm -rf ~``). Not re-entered while it
+        runs (recursion), at most MAX_FUNCTION_CALLS calls per analysis."""
+        if name in self.calling or self.function_calls >= MAX_FUNCTION_CALLS:
+            return
+        body, s = self.functions[name]
+        self.function_calls += 1
+        saved = {k: self.vars.get(k) for k in ("@", "*", "#", *map(str, range(1, 10)))}
+        for i in range(1, 10):
+            self.vars[str(i)] = (
+                [(words[i].text, words[i].dynamic)] if i < len(words) else [("", False)]
+            )
+        self.vars["#"] = [(str(len(words) - 1), False)]
+        every = [(w.text, w.dynamic) for w in words[1:]][:MAX_VARIANTS]
+        self.vars["@"] = self.vars["*"] = every or [("", False)]  # each argument, one at a time
+        self.calling.add(name)
+        try:
+            self.visit(body, s, _NO_IO, td + 1)
+        finally:
+            self.calling.discard(name)
+            for k, v in saved.items():
+                if v is None:
+                    self.vars.pop(k, None)
+                else:
+                    self.vars[k] = v
 
     def declaration(self, node: Node, s: _Src, td: int) -> None:
         """``export``/``declare``/``local``/``readonly``/``typeset``/``unset``: a builtin whose
@@ -760,6 +795,12 @@ class _Analyzer:
         while words and _is_unquoted_assignment(words[0]):
             # tree-sitter-bash takes `_= cmd` as command name `_=`; bash assigns _ and runs cmd
             assignments.append(words.pop(0).text)
+        if not words and assignments:  # `_=` alone: assignment statements after all
+            self.assigned.extend(assignments)
+            for a in assignments:
+                key, _, value = a.partition("=")
+                if not key.endswith("+"):
+                    self.vars[key] = [(value, False)]
         if len(words) > MAX_WORDS:
             self.reason(REASON_TOO_MANY_WORDS)
             words = words[:MAX_WORDS]
@@ -1066,9 +1107,14 @@ class _Analyzer:
         children = list(node.children)
         if node.type == "simple_expansion":
             name_node = node.named_child(0)
-            if name_node is None or name_node.type != "variable_name":
+            if name_node is None:
                 return None
-            return self.lookup(_parser.node_text(name_node, s.src) or "")
+            name = _parser.node_text(name_node, s.src) or ""
+            if name_node.type == "special_variable_name":
+                return self.vars.get(name) if name in ("@", "*", "#") else None
+            if name_node.type != "variable_name":
+                return None
+            return self.lookup(name)
         if len(children) < 3 or children[1].type != "variable_name":
             return None  # ${#X}, ${!X}, ${@}: not evaluated
         name = _parser.node_text(children[1], s.src) or ""
@@ -1339,7 +1385,9 @@ class _Analyzer:
         if family in ("shell", "source"):
             self.script(code, via, s.depth + 1, td + 1)
             return
-        scripts, argvs = inline_commands(family, code)
+        scripts, argvs, opaque = inline_commands(family, code)
+        if opaque:
+            self.reason(REASON_INLINE_CODE)
         for script in scripts:
             self.script(script, via, s.depth + 1, td + 1)
         for argv in argvs:
@@ -1401,6 +1449,9 @@ class _Analyzer:
             self.inline_code(name, family, words, via, s, td)
         if name in ("cd", "pushd"):
             self.cwd = _change_dir(self.cwd, words)
+            return
+        if name in self.functions:
+            self.call_function(name, words, td)
             return
         if name == "eval":
             if len(words) > 1:
