@@ -12,12 +12,12 @@ import pytest
 from codex_guard.shell import analyze_script
 from codex_guard.shell.analyze import (
     REASON_DEV_TCP,
-    REASON_INLINE_CODE,
     REASON_DYNAMIC_PROGRAM,
     REASON_DYNAMIC_SCRIPT,
     REASON_EVAL,
     REASON_FORK_BOMB,
     REASON_GIT_CODE_CONFIG,
+    REASON_INLINE_CODE,
     REASON_PIPE_INTO_INTERPRETER,
     REASON_TOO_DEEP,
     XARGS_INPUT,
