@@ -320,3 +320,17 @@ def test_redirection_alone_is_a_command() -> None:
 )
 def test_working_directory_is_tracked(script: str, cwd: str | None) -> None:
     assert analyze_script(script).commands[-1].cwd == cwd
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "a=rm; bash -c 'a=ls'; $a -rf ~",
+        "a=rm; (a=ls); $a -rf ~",
+        "a=rm; x=$(a=ls); $a -rf ~",
+        "a=rm; a=ls | cat; $a -rf ~",
+        "a=rm; if false; then a=ls; fi; $a -rf ~",
+    ],
+)
+def test_assignments_that_may_not_stick_keep_the_old_value(script: str) -> None:
+    assert ("rm", "-rf", "~") in argvs(script)

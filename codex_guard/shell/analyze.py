@@ -250,6 +250,9 @@ _BRANCHING = frozenset(
         "case_item",
         "while_statement",
         "c_style_for_statement",
+        "subshell",
+        "command_substitution",
+        "process_substitution",
     }
 )
 # find tests after which the search roots themselves are not (necessarily) among the results.
@@ -517,7 +520,7 @@ class _Analyzer:
                     self.assigned.append(a)
                     name, _, value = a.partition("=")
                     if not name.endswith("+"):
-                        self.vars[name] = [(value, False)]
+                        self.set_var(name, [(value, False)], depth)
             return
         try:
             src = script.encode("utf-8")
@@ -556,7 +559,11 @@ class _Analyzer:
         elif kind == "pipeline":
             self.pipeline(node, s, io, td)
         elif kind in ("command_substitution", "process_substitution"):
-            self.visit_children(node, s, _NO_IO, td)
+            self.branch += 1
+            try:
+                self.visit_children(node, s, _NO_IO, td)
+            finally:
+                self.branch -= 1
         elif kind == "for_statement":
             self.for_statement(node, s, io, td)
         elif kind in _BRANCHING:
@@ -582,6 +589,13 @@ class _Analyzer:
         self.stages(list(node.children), s, io, td)
 
     def stages(self, children: list[Node], s: _Src, io: _IO, td: int) -> None:
+        self.branch += 1  # every stage runs in a subshell: its assignments do not stay
+        try:
+            self.run_stages(children, s, io, td)
+        finally:
+            self.branch -= 1
+
+    def run_stages(self, children: list[Node], s: _Src, io: _IO, td: int) -> None:
         piped = io.piped
         upstream = io.upstream
         text = io.text
@@ -800,7 +814,7 @@ class _Analyzer:
             for a in assignments:
                 key, _, value = a.partition("=")
                 if not key.endswith("+"):
-                    self.vars[key] = [(value, False)]
+                    self.set_var(key, [(value, False)], s.depth)
         if len(words) > MAX_WORDS:
             self.reason(REASON_TOO_MANY_WORDS)
             words = words[:MAX_WORDS]
@@ -1030,10 +1044,20 @@ class _Analyzer:
         old = self.lookup(name) or [("$" + name, True)]
         if op == "+=":
             values = [(a + b, x or y) for a, x in old for b, y in values][:MAX_VARIANTS]
-        if self.branch > 0 and name in self.vars:
-            values = self.vars[name] + values
-        elif self.branch > 0:
-            values = old + values
+        self.set_var(name, values, s.depth, old)
+
+    def set_var(
+        self,
+        name: str,
+        values: list[tuple[str, bool]],
+        depth: int,
+        old: list[tuple[str, bool]] | None = None,
+    ) -> None:
+        """Give ``name`` these values; inside a branch, loop, subshell or nested shell the
+        assignment may not run, or not in this shell, so the old values stay possible."""
+        if self.branch > 0 or depth > 0:
+            previous = self.vars.get(name, old or self.lookup(name) or [("$" + name, True)])
+            values = previous + values
         self.vars[name] = _dedupe(values)
 
     def eval_word(self, node: Node, s: _Src) -> Word:
