@@ -334,3 +334,11 @@ def test_working_directory_is_tracked(script: str, cwd: str | None) -> None:
 )
 def test_assignments_that_may_not_stick_keep_the_old_value(script: str) -> None:
     assert ("rm", "-rf", "~") in argvs(script)
+
+
+@pytest.mark.parametrize(
+    "script",
+    ["a=ls; read a; $a -rf ~", "a=ls; read -r -p 'cmd? ' a; $a", "a=ls; printf -v a %s x; $a"],
+)
+def test_variables_read_at_run_time_are_unknown(script: str) -> None:
+    assert REASON_DYNAMIC_PROGRAM in analyze_script(script).unsupported

@@ -1474,6 +1474,9 @@ class _Analyzer:
         if name in ("cd", "pushd"):
             self.cwd = _change_dir(self.cwd, words)
             return
+        if name in ("read", "mapfile", "readarray", "getopts", "printf", "let"):
+            for var in _set_by(name, words):  # values only known at run time
+                self.set_var(var, [("$" + var, True)], s.depth)
         if name in self.functions:
             self.call_function(name, words, td)
             return
@@ -1916,6 +1919,32 @@ def _split_fields(word: Word) -> list[Word] | None:
         p.sources = word.sources
         p.code = word.code
     return pieces
+
+
+def _set_by(name: str, words: list[Word]) -> list[str]:
+    """Variables a builtin sets from run-time data (``read a b``, ``mapfile arr``,
+    ``printf -v v …``, ``getopts spec v``, ``let v=…``)."""
+    texts = [w.text for w in words[1:]]
+    if name == "printf":
+        return [texts[i + 1] for i, a in enumerate(texts[:-1]) if a == "-v"]
+    if name == "getopts":
+        return texts[1:2]
+    if name == "let":
+        return [a.split("=", 1)[0] for a in texts if "=" in a]
+    out: list[str] = []
+    i = 0
+    while i < len(texts):
+        a = texts[i]
+        if a.startswith("-") and len(a) > 1:
+            if a[-1] in "adnNptuCcsO" and i + 1 < len(texts):
+                if a[-1] == "a" and name == "read":
+                    out.append(texts[i + 1])  # read -a ARRAY
+                i += 1
+            i += 1
+            continue
+        out.append(a)
+        i += 1
+    return [v for v in out if is_assignment_word(v + "=")]
 
 
 def _change_dir(cwd: str | None, words: list[Word]) -> str | None:
