@@ -344,6 +344,19 @@ def test_run_time_operand_caps_a_forbidden_match_at_prompt() -> None:
     assert _m(p, ["rm", "-r", "<xargs input>"], ctx) == "prompt"
 
 
+def test_words_below_a_root_never_climb_out() -> None:
+    p = _rule('program=["rm"], options=["-r"], args=["/", "~", ".", ".."]')
+    ctx = ArgvContext(dynamic=frozenset({2}))
+    assert _m(p, ["rm", "-r", "./$FIND_RESULT"], ctx) is None
+    assert _m(p, ["rm", "-r", "$XARGS_INPUT"], ctx) == "prompt"
+
+
+def test_program_from_a_download() -> None:
+    p = _rule('program=["*"], program_from=["curl", "wget"]')
+    assert _m(p, ["./t"], ArgvContext(sources=((0, ("wget",)),))) == "forbidden"
+    assert _m(p, ["./t", "x"], ArgvContext(sources=((1, ("wget",)),))) is None
+
+
 def test_spelling_globs_match_the_source_text_only() -> None:
     p = _rule('program=["echo"], args=["*$*TOKEN*"]')
     assert _m(p, ["echo", "$GITHUB_TOKEN"], ArgvContext(dynamic=frozenset({1}))) == "forbidden"

@@ -57,6 +57,8 @@ _WRITE_OPS = frozenset({">", ">>", ">|", "&>", "&>>", "<>", ">&"})
 _READ_OPS = frozenset({"<", "<>"})
 _DEST_OPTIONS = ("-t", "--target-directory")
 _MAX_PATTERN_TOKENS = 2048
+# The shell layer's names for what find/xargs produce below a known root (`./$FIND_RESULT`).
+_BELOW_VARS = frozenset({"FIND_RESULT", "XARGS_INPUT"})
 RUNTIME_NOTE = " (an operand is only known at run time, so the person decides)"
 
 
@@ -163,9 +165,19 @@ def glob_tokens(pattern: str, *, glob: bool) -> list[_Tok]:
 
 
 def _one_char_ok(t: _Tok, c: str, at_start: bool, first: bool) -> bool:
-    """Whether single-char or star token ``t`` may produce character ``c``."""
+    """Whether single-char or star token ``t`` may produce character ``c``.
+
+    ``t[-1]`` says where a wildcard comes from: False (a rule glob), True (bash pathname
+    expansion: no leading ``.`` in a component, no leading ``~``), ``"dyn"`` (a run-time value)
+    or ``"below"`` (a path strictly below a known root: as True, and no leading ``/``). Operand
+    wildcards never produce glob characters, which rule classes such as ``[*]`` spell literally.
+    """
     kind, restricted = t[0], t[-1]
-    if restricted and ((at_start and c == ".") or (first and c == "~")):
+    if restricted and c in "*?[":
+        return False
+    if restricted is True and ((at_start and c == ".") or (first and c == "~")):
+        return False
+    if restricted == "below" and ((at_start and c in "./") or (first and c == "~")):
         return False
     if kind == "**":
         return True
@@ -231,7 +243,7 @@ def globs_intersect(a: list[_Tok], b: list[_Tok]) -> bool:
         b_star = tb is not None and tb[0] in ("*", "**")
         if a_star:
             stack.append((i + 1, j, False, cb, lit))
-        if b_star:
+        if b_star and (cb or tb is None or tb[-1] != "below"):
             stack.append((i, j + 1, ca, False, lit))
         if ta is None or tb is None:
             continue
@@ -268,7 +280,7 @@ def _resolve_vars(arg: str) -> str:
 
 
 def _normalise(a: str) -> str:
-    if a.startswith("./") and len(a) > 2:
+    if a.startswith("./") and len(a) > 2 and a[2] != "$":  # `./$FIND_RESULT` stays below `.`
         a = a[2:]
     if a.startswith("/"):
         return normalize_lexically(a)
@@ -321,8 +333,9 @@ def _dynamic_pattern(text: str) -> str:
             if text[i + 1].isalpha() or text[i + 1] == "_":
                 while j < n and (text[j].isalnum() or text[j] == "_"):
                     j += 1
+            below = text[i + 1 : j] in _BELOW_VARS and i > 0 and text[i - 1] == "/"
             i = j
-            out.append("\0")
+            out.append("\1" if below else "\0")
         else:
             out.append(c)
             i += 1
@@ -347,9 +360,11 @@ class _Pattern:
 
 def _dyn_tokens(pattern: str) -> list[_Tok]:
     toks: list[_Tok] = []
-    for part in re.split("(\0)", pattern):
+    for part in re.split("([\0\1])", pattern):
         if part == "\0":
-            toks.append(("**", False))
+            toks.append(("**", "dyn"))
+        elif part == "\1":
+            toks.append(("**", "below"))
         elif part:
             toks += glob_tokens(part, glob=True)
     return toks
@@ -387,9 +402,9 @@ def operand_hit(
         pattern = v
         if dynamic:  # the shell layer says bash only knows this word at run time
             pattern = _dynamic_pattern(v)
-            if "\0" not in pattern and "$" not in op and "`" not in op:
+            if "\0" not in pattern and "\1" not in pattern and "$" not in op and "`" not in op:
                 pattern = "\0"  # e.g. `<xargs input>`: no visible expansion, all unknown
-        runtime = "\0" in pattern
+        runtime = "\0" in pattern or "\1" in pattern
         if not runtime and (not _has_glob(pattern) or any(ch.isspace() for ch in pattern)):
             continue  # a word with blanks came quoted: its `*` is text, not a glob
         toks = _dyn_tokens(pattern)
@@ -397,7 +412,7 @@ def operand_hit(
             return MAYBE
         if not any(globs_intersect(p.tokens, toks) for p in path_pats):
             continue
-        shown = pattern.replace("\0", "**")
+        shown = pattern.replace("\0", "**").replace("\1", "**")
         if any(p.regex.match(shown) for p in nots):
             continue
         return MAYBE if runtime else "yes"
@@ -447,6 +462,7 @@ class GuardRule:
     reads: tuple[_Pattern, ...] = ()
     stdin_from: tuple[str, ...] = ()
     arg_from: tuple[str, ...] = ()
+    program_from: tuple[str, ...] = ()
     source: Source = field(default_factory=lambda: Source("<memory>"))
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -471,6 +487,7 @@ class GuardRule:
         ("reads", "list", False),
         ("stdin_from", "list", False),
         ("arg_from", "list", False),
+        ("program_from", "list", False),
     ]
 
     @classmethod
@@ -530,6 +547,7 @@ class GuardRule:
             reads=pats("reads"),
             stdin_from=strings("stdin_from"),
             arg_from=strings("arg_from"),
+            program_from=strings("program_from"),
             source=source,
             raw={k: v for k, v in b.items() if k not in ("match", "not_match")},
         )
@@ -654,7 +672,9 @@ class GuardRule:
             for p in (ctx.stdin_from if ctx is not None else ())
         ):
             return None
-        if self.arg_from and not self._from_sources(argv, ctx):
+        if self.arg_from and not self._from_sources(argv, ctx, self.arg_from, False):
+            return None
+        if self.program_from and not self._from_sources(argv, ctx, self.program_from, True):
             return None
         return self._hit(argv, maybe)
 
@@ -673,12 +693,18 @@ class GuardRule:
                 best = best or hit
         return best
 
-    def _from_sources(self, argv: list[str], ctx: ArgvContext | None) -> bool:
+    @staticmethod
+    def _from_sources(
+        argv: list[str], ctx: ArgvContext | None, want: tuple[str, ...], program: bool
+    ) -> bool:
+        """Whether a word (the program itself when ``program``, else any word) was produced by
+        one of the programs ``want``."""
         if ctx is not None:
-            progs = [p for _, ps in ctx.sources for p in ps]
+            progs = [p for k, ps in ctx.sources if k == 0 or not program for p in ps]
         else:
-            progs = [m.group("p") for a in argv[1:] for m in _SUBST_RE.finditer(a)]
-        return any(_program_matches(self.arg_from, p.rsplit("/", 1)[-1]) for p in progs)
+            words = argv[:1] if program else argv[1:]
+            progs = [m.group("p") for a in words for m in _SUBST_RE.finditer(a)]
+        return any(_program_matches(want, p.rsplit("/", 1)[-1]) for p in progs)
 
     def _hit(self, argv: list[str], maybe: bool) -> RuleMatch:
         if maybe and self.decision == "forbidden":
@@ -735,7 +761,7 @@ _EXAMPLE_REDIRECTS = frozenset(
 
 def example_argv(ex: list[str]) -> list[str]:
     """An example as the hook would see it: an absolute program path reduced to its basename."""
-    if ex and "/" in ex[0]:
+    if ex and "/" in ex[0] and not _SUBST_RE.search(ex[0]):
         return [ex[0].rsplit("/", 1)[-1], *ex[1:]]
     return ex
 
@@ -770,7 +796,7 @@ def example_command(ex: list[str]) -> tuple[list[str], ArgvContext]:
     sources = tuple(
         (k, tuple(m.group("p").rsplit("/", 1)[-1] for m in _SUBST_RE.finditer(a)))
         for k, a in enumerate(argv)
-        if k and _SUBST_RE.search(a)
+        if _SUBST_RE.search(a)
     )
     return argv, ArgvContext(tuple(redirects), tuple(upstream), dyn, sources)
 
