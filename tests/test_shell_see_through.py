@@ -49,6 +49,9 @@ B64_RM_HOME = base64.b64encode(b"rm -rf ~").decode()
         ("for d in / ~; do rm -rf $d; done", ("rm", "-rf", "~")),
         ("if x; then a=ls; else a=rm; fi; $a -rf /", ("rm", "-rf", "/")),
         ('CMD="rm -rf /"; eval "$CMD"', ("rm", "-rf", "/")),
+        # positional parameters of sh -c and of functions
+        ("sh -c 'rm -rf \"$1\"' _ ~", ("rm", "-rf", "~")),
+        ("sh -c '$0 -rf ~' rm", ("rm", "-rf", "~")),
         # functions run with their call's arguments
         ('f(){ rm -rf "$1"; }; f ~', ("rm", "-rf", "~")),
         ('f(){ rm -rf "$@"; }; f /tmp/x /', ("rm", "-rf", "/")),

@@ -725,24 +725,38 @@ class _Analyzer:
             return
         body, s = self.functions[name]
         self.function_calls += 1
-        saved = {k: self.vars.get(k) for k in ("@", "*", "#", *map(str, range(1, 10)))}
-        for i in range(1, 10):
-            self.vars[str(i)] = (
-                [(words[i].text, words[i].dynamic)] if i < len(words) else [("", False)]
-            )
-        self.vars["#"] = [(str(len(words) - 1), False)]
-        every = [(w.text, w.dynamic) for w in words[1:]][:MAX_VARIANTS]
-        self.vars["@"] = self.vars["*"] = every or [("", False)]  # each argument, one at a time
+        saved = self.bind_positionals(words[1:])
         self.calling.add(name)
         try:
             self.visit(body, s, _NO_IO, td + 1)
         finally:
             self.calling.discard(name)
-            for k, v in saved.items():
-                if v is None:
-                    self.vars.pop(k, None)
-                else:
-                    self.vars[k] = v
+            self.restore(saved)
+
+    def bind_positionals(
+        self, args: list[Word], zero: Word | None = None
+    ) -> dict[str, list[tuple[str, bool]] | None]:
+        """Set ``$0``, ``$1``…``$9``, ``$#``, ``$@``/``$*`` (each argument as one possible
+        value); returns what to :meth:`restore`."""
+        names = ("0", "@", "*", "#", *map(str, range(1, 10)))
+        saved = {k: self.vars.get(k) for k in names}
+        if zero is not None:
+            self.vars["0"] = [(zero.text, zero.dynamic)]
+        for i in range(1, 10):
+            w = args[i - 1] if i <= len(args) else None
+            self.vars[str(i)] = [(w.text, w.dynamic)] if w is not None else [("", False)]
+        self.vars["#"] = [(str(len(args)), False)]
+        every = [(w.text, w.dynamic) for w in args][:MAX_VARIANTS]
+        self.vars["@"] = self.vars["*"] = every or [("", False)]
+        return saved
+
+    def restore(self, saved: dict[str, list[tuple[str, bool]] | None]) -> None:
+        """Undo :meth:`bind_positionals`."""
+        for k, v in saved.items():
+            if v is None:
+                self.vars.pop(k, None)
+            else:
+                self.vars[k] = v
 
     def declaration(self, node: Node, s: _Src, td: int) -> None:
         """``export``/``declare``/``local``/``readonly``/``typeset``/``unset``: a builtin whose
@@ -1135,7 +1149,7 @@ class _Analyzer:
                 return None
             name = _parser.node_text(name_node, s.src) or ""
             if name_node.type == "special_variable_name":
-                return self.vars.get(name) if name in ("@", "*", "#") else None
+                return self.vars.get(name) if name in ("@", "*", "#", "0") else None
             if name_node.type != "variable_name":
                 return None
             return self.lookup(name)
@@ -1614,7 +1628,12 @@ class _Analyzer:
                 script = words[sh.operand]
                 if script.dynamic:
                     self.reason(REASON_DYNAMIC_SCRIPT)
-                self.script(script.text, (*via, f"{name} {sh.c_flag}"), s.depth + 1, td + 1)
+                rest = words[sh.operand + 1 :]  # `sh -c 'rm -rf "$1"' _ ~`: $0, $1 …
+                saved = self.bind_positionals(rest[1:], rest[0] if rest else None)
+                try:
+                    self.script(script.text, (*via, f"{name} {sh.c_flag}"), s.depth + 1, td + 1)
+                finally:
+                    self.restore(saved)
             elif io.xargs:
                 self.reason(REASON_DYNAMIC_SCRIPT)
         elif io.xargs and (sh.operand >= len(words) or words[sh.operand].dynamic):
