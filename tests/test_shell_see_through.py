@@ -333,6 +333,7 @@ def test_working_directory_is_tracked(script: str, cwd: str | None) -> None:
         "a=rm; x=$(a=ls); $a -rf ~",
         "a=rm; a=ls | cat; $a -rf ~",
         "a=rm; if false; then a=ls; fi; $a -rf ~",
+        "a=rm; echo x | { a=ls; }; $a -rf ~",
     ],
 )
 def test_assignments_that_may_not_stick_keep_the_old_value(script: str) -> None:
@@ -345,3 +346,9 @@ def test_assignments_that_may_not_stick_keep_the_old_value(script: str) -> None:
 )
 def test_variables_read_at_run_time_are_unknown(script: str) -> None:
     assert REASON_DYNAMIC_PROGRAM in analyze_script(script).unsupported
+
+
+def test_assignments_apply_in_order_inside_a_scope() -> None:
+    assert argvs("( p=ls; $p -la )") == [("ls", "-la")]
+    assert argvs("bash -c 'p=ls; $p -la'")[1:] == [("ls", "-la")]
+    assert analyze_script("( p=ls; $p -la )").unsupported == ()

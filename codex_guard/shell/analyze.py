@@ -475,7 +475,6 @@ class _Analyzer:
         self.time_limit = time.monotonic() + ANALYSIS_BUDGET
         # Same-script variables: name -> every (value, dynamic) it may hold.
         self.vars: dict[str, list[tuple[str, bool]]] = {}
-        self.branch = 0  # >0 inside a conditional or loop: assignments add values
         self.stage_words: list[Word] | None = None  # words of the last simple command
         self.stage_stdin: bytes | None = None  # its heredoc/herestring, when literal
         self.downloads: dict[str, str] = {}  # file path -> downloader that wrote it
@@ -503,7 +502,17 @@ class _Analyzer:
     # -- scripts -------------------------------------------------------------------------------
 
     def script(self, script: str, via: tuple[str, ...], depth: int, tdepth: int) -> None:
-        """Analyse ``script`` (a nested one when depth > 0)."""
+        """Analyse ``script`` (a nested one when depth > 0, in its own variable scope)."""
+        if depth == 0:
+            self.script_body(script, via, depth, tdepth)
+            return
+        scope = self.enter_scope()
+        try:
+            self.script_body(script, via, depth, tdepth)
+        finally:
+            self.leave_scope(scope)
+
+    def script_body(self, script: str, via: tuple[str, ...], depth: int, tdepth: int) -> None:
         if depth > MAX_SCRIPT_DEPTH or tdepth > MAX_TREE_DEPTH:
             self.reason(REASON_TOO_DEEP)
             return
@@ -559,19 +568,19 @@ class _Analyzer:
         elif kind == "pipeline":
             self.pipeline(node, s, io, td)
         elif kind in ("command_substitution", "process_substitution"):
-            self.branch += 1
+            scope = self.enter_scope()
             try:
                 self.visit_children(node, s, _NO_IO, td)
             finally:
-                self.branch -= 1
+                self.leave_scope(scope)
         elif kind == "for_statement":
             self.for_statement(node, s, io, td)
         elif kind in _BRANCHING:
-            self.branch += 1
+            scope = self.enter_scope()
             try:
                 self.visit_children(node, s, io, td)
             finally:
-                self.branch -= 1
+                self.leave_scope(scope)
         elif kind == "function_definition":
             self.function_definition(node, s, td)
         elif kind in ("declaration_command", "unset_command"):
@@ -589,11 +598,11 @@ class _Analyzer:
         self.stages(list(node.children), s, io, td)
 
     def stages(self, children: list[Node], s: _Src, io: _IO, td: int) -> None:
-        self.branch += 1  # every stage runs in a subshell: its assignments do not stay
+        scope = self.enter_scope()  # every stage runs in a subshell
         try:
             self.run_stages(children, s, io, td)
         finally:
-            self.branch -= 1
+            self.leave_scope(scope)
 
     def run_stages(self, children: list[Node], s: _Src, io: _IO, td: int) -> None:
         piped = io.piped
@@ -646,15 +655,13 @@ class _Analyzer:
                 split = _split_fields(word)
                 for piece in split if split is not None else [word]:
                     values.append((piece.text, piece.dynamic))
-        if name:
-            if not has_in:
-                values = [("$@", True)]
-            self.vars[name] = _dedupe(self.vars.get(name, []) + values)
-        self.branch += 1
+        scope = self.enter_scope()
         try:
+            if name:
+                self.vars[name] = _dedupe(values if has_in else [("$@", True)])
             self.visit_children(node, s, io, td)
         finally:
-            self.branch -= 1
+            self.leave_scope(scope)
 
     def visit_children(self, node: Node, s: _Src, io: _IO, td: int) -> None:
         for child in node.named_children:
@@ -704,11 +711,11 @@ class _Analyzer:
         name_node = node.child_by_field_name("name")
         name = _parser.node_text(name_node, s.src) if name_node is not None else None
         before = len(self.commands)
-        self.branch += 1
+        scope = self.enter_scope()
         try:
             self.visit_children(node, s, _NO_IO, td)
         finally:
-            self.branch -= 1
+            self.leave_scope(scope)
         if name and any(c.argv[:1] == (name,) for c in self.commands[before:]):
             self.reason(REASON_RECURSIVE_FUNCTION)
             if _forks(node):
@@ -1067,12 +1074,24 @@ class _Analyzer:
         depth: int,
         old: list[tuple[str, bool]] | None = None,
     ) -> None:
-        """Give ``name`` these values; inside a branch, loop, subshell or nested shell the
-        assignment may not run, or not in this shell, so the old values stay possible."""
-        if self.branch > 0 or depth > 0:
-            previous = self.vars.get(name, old or self.lookup(name) or [("$" + name, True)])
-            values = previous + values
+        """Give ``name`` these values (scopes merge old values back: :meth:`leave_scope`)."""
         self.vars[name] = _dedupe(values)
+
+    def enter_scope(self) -> dict[str, list[tuple[str, bool]]]:
+        """Start a part of the script that may not run, or runs in a subshell or another
+        shell (branches, loops, subshells, substitutions, pipeline stages, nested scripts):
+        inside, assignments apply in order; see :meth:`leave_scope`."""
+        return dict(self.vars)
+
+    def leave_scope(self, before: dict[str, list[tuple[str, bool]]]) -> None:
+        """After such a part, a variable may hold its value from before or from inside."""
+        for name, values in list(self.vars.items()):
+            old = before.get(name)
+            if old is values:
+                continue
+            if old is None:
+                old = _ENV_VALUES.get(name, [("$" + name, True)])
+            self.vars[name] = _dedupe(old + values)
 
     def eval_word(self, node: Node, s: _Src) -> Word:
         """Quote removal of one argument node."""
