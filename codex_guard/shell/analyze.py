@@ -480,6 +480,7 @@ class _Analyzer:
         self.downloads: dict[str, str] = {}  # file path -> downloader that wrote it
         self.assigned: list[str] = []  # NAME=value statements
         self.cwd: str | None = None  # see Command.cwd
+        self.scopes: list[dict[str, list[tuple[str, bool]] | None]] = []  # undo maps
         self.functions: dict[str, tuple[Node, _Src]] = {}  # name -> body, defined so far
         self.calling: set[str] = set()
         self.function_calls = 0
@@ -658,7 +659,7 @@ class _Analyzer:
         scope = self.enter_scope()
         try:
             if name:
-                self.vars[name] = _dedupe(values if has_in else [("$@", True)])
+                self.set_var(name, values if has_in else [("$@", True)], s.depth)
             self.visit_children(node, s, io, td)
         finally:
             self.leave_scope(scope)
@@ -1075,23 +1076,29 @@ class _Analyzer:
         old: list[tuple[str, bool]] | None = None,
     ) -> None:
         """Give ``name`` these values (scopes merge old values back: :meth:`leave_scope`)."""
+        if self.scopes and name not in self.scopes[-1]:
+            self.scopes[-1][name] = self.vars.get(name)
         self.vars[name] = _dedupe(values)
 
-    def enter_scope(self) -> dict[str, list[tuple[str, bool]]]:
+    def enter_scope(self) -> dict[str, list[tuple[str, bool]] | None]:
         """Start a part of the script that may not run, or runs in a subshell or another
         shell (branches, loops, subshells, substitutions, pipeline stages, nested scripts):
-        inside, assignments apply in order; see :meth:`leave_scope`."""
-        return dict(self.vars)
+        inside, assignments apply in order; see :meth:`leave_scope`. O(1)."""
+        undo: dict[str, list[tuple[str, bool]] | None] = {}
+        self.scopes.append(undo)
+        return undo
 
-    def leave_scope(self, before: dict[str, list[tuple[str, bool]]]) -> None:
-        """After such a part, a variable may hold its value from before or from inside."""
-        for name, values in list(self.vars.items()):
-            old = before.get(name)
-            if old is values:
-                continue
-            if old is None:
-                old = _ENV_VALUES.get(name, [("$" + name, True)])
-            self.vars[name] = _dedupe(old + values)
+    def leave_scope(self, undo: dict[str, list[tuple[str, bool]] | None]) -> None:
+        """After such a part, a variable it assigned may hold its value from before or from
+        inside. Costs the number of variables the part assigned."""
+        if self.scopes and self.scopes[-1] is undo:
+            self.scopes.pop()
+        parent = self.scopes[-1] if self.scopes else None
+        for name, old in undo.items():
+            if parent is not None and name not in parent:
+                parent[name] = old
+            before = old if old is not None else _ENV_VALUES.get(name, [("$" + name, True)])
+            self.vars[name] = _dedupe(before + self.vars.get(name, []))
 
     def eval_word(self, node: Node, s: _Src) -> Word:
         """Quote removal of one argument node."""
