@@ -117,6 +117,10 @@ B64_RM_HOME = base64.b64encode(b"rm -rf ~").decode()
             "tar -cf /dev/null . --checkpoint=1 --checkpoint-action=exec='rm -rf ~'",
             ("rm", "-rf", "~"),
         ),
+        # GNU sed's e command and s///e
+        ("sed -n '1e rm -rf ~' notes.txt", ("rm", "-rf", "~")),
+        ("sed -e p -e '$e rm -rf ~' notes.txt", ("rm", "-rf", "~")),
+        ("sed 's/.*/rm -rf ~/e' notes.txt", ("rm", "-rf", "~")),
         # interpreter code
         ("awk 'BEGIN { system(\"rm -rf ~\") }'", ("rm", "-rf", "~")),
         ("python3 -c \"import os; os.system('rm -rf ~')\"", ("rm", "-rf", "~")),
@@ -269,6 +273,8 @@ def test_assignment_statements_are_reported() -> None:
         "node -e \"console.log(/rm -rf/.exec('rm -rf ~'))\"",
         "python3 -c \"import json,sys; print(json.load(sys.stdin)['rm -rf'])\"",
         "awk '{print $1}' notes.txt",
+        "sed -i 's/rm -rf build/trash build/' Makefile",
+        "sed -n '/^e /p' notes.txt",
     ],
 )
 def test_data_is_not_code(script: str) -> None:

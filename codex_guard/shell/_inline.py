@@ -99,3 +99,32 @@ def inline_commands(family: str, code: str) -> tuple[list[str], list[list[str]],
         if path.startswith(("/", "~")) or "/." in path or path.startswith("."):
             argvs.append(["cat", path])
     return scripts, argvs, _OPAQUE.search(code) is not None
+
+
+_SED_E_COMMAND = re.compile(
+    r"(?:^|[;\n{}])\s*(?:\d+|\$|/(?:[^/\\]|\\.)*/)?\s*(?:,\s*(?:\d+|\$|/(?:[^/\\]|\\.)*/))?\s*e(?:\s+([^;\n}]*))?\s*(?=$|[;\n}])"
+)
+_SED_S_COMMAND = re.compile(
+    r"(?:^|[;\n{}])\s*(?:\d+|\$|/(?:[^/\\]|\\.)*/)?\s*s(.)((?:(?!\1)[^\\]|\\.)*)\1((?:(?!\1)[^\\]|\\.)*)\1([gpiImMe0-9]*)"
+)
+
+
+def sed_commands(script: str) -> tuple[list[str], bool]:
+    """GNU sed's command execution (sed(1), "e command" and the ``e`` flag of ``s``):
+    ``(scripts, opaque)``, the literal command lines it runs and whether it runs text only
+    known at run time (``e`` alone runs the pattern space; ``s/…/…/e`` runs the result)."""
+    scripts: list[str] = []
+    opaque = False
+    for m in _SED_E_COMMAND.finditer(script[:65536]):
+        command = (m.group(1) or "").strip()
+        if command:
+            scripts.append(command)
+        else:
+            opaque = True
+    for m in _SED_S_COMMAND.finditer(script[:65536]):
+        if "e" in m.group(4):
+            replacement = m.group(3).replace("\\" + m.group(1), m.group(1))
+            if replacement and "\\" not in replacement and "&" not in replacement:
+                scripts.append(replacement)
+            opaque = True
+    return scripts, opaque

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import _parser
-from ._inline import inline_commands
+from ._inline import inline_commands, sed_commands
 from ._static import stage_output
 from ._words import (
     QUOTED,
@@ -1530,6 +1530,9 @@ class _Analyzer:
         if name == "git":
             self.git(words, assignments, via, s, td, redirects)
             return
+        if name in ("sed", "gsed"):
+            self.sed(name, words, via, s, td)
+            return
         if name in ("tar", "bsdtar", "gtar"):
             self.tar(words, via, s, td)
             return
@@ -1756,6 +1759,44 @@ class _Analyzer:
             self.reason(REASON_GIT_CODE_CONFIG)
             if value:
                 self.script(value.lstrip("!"), (*via, f"git -c {key}"), s.depth + 1, td + 1)
+
+    def sed(self, name: str, words: list[Word], via: tuple[str, ...], s: _Src, td: int) -> None:
+        """GNU sed scripts that run commands (the ``e`` command, ``s///e``)."""
+        programs: list[str] = []
+        operand_script = True
+        i = 1
+        while i < len(words):
+            a = words[i].text
+            if a in ("-e", "--expression") and i + 1 < len(words):
+                programs.append(words[i + 1].text)
+                operand_script = False
+                i += 2
+                continue
+            if a.startswith("--expression="):
+                programs.append(a.split("=", 1)[1])
+                operand_script = False
+            elif a.startswith("-e") and len(a) > 2:
+                programs.append(a[2:])
+                operand_script = False
+            elif a in ("-f", "--file") or a.startswith("--file="):
+                operand_script = False
+            elif a in ("-l", "--line-length"):
+                i += 1
+            elif a == "--":
+                if operand_script and i + 1 < len(words):
+                    programs.append(words[i + 1].text)
+                break
+            elif not a.startswith("-") or a == "-":
+                if operand_script:
+                    programs.append(a)
+                break
+            i += 1
+        for program in programs:
+            scripts, opaque = sed_commands(program)
+            if opaque:
+                self.reason(REASON_INLINE_CODE)
+            for script in scripts:
+                self.script(script, (*via, f"{name} e"), s.depth + 1, td + 1)
 
     def tar(self, words: list[Word], via: tuple[str, ...], s: _Src, td: int) -> None:
         """GNU tar options whose value is a command: ``--checkpoint-action=exec=CMD``,
