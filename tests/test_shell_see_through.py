@@ -59,6 +59,10 @@ B64_RM_HOME = base64.b64encode(b"rm -rf ~").decode()
         ("cat ~/.ssh/{config,id_rsa}", ("cat", "~/.ssh/config", "~/.ssh/id_rsa")),
         ("echo {1..3} x{,.bak}", ("echo", "1", "2", "3", "x", "x.bak")),
         ("echo '{a,b}'", ("echo", "{a,b}")),
+        # arrays
+        ('a=(rm -rf ~); "${a[@]}"', ("rm", "-rf", "~")),
+        ("a=(rm -rf ~); ${a[0]} ${a[1]} ${a[2]}", ("rm", "-rf", "~")),
+        ('a=(x y); echo "${a[*]}"', ("echo", "x y")),
         # substitutions whose output is known
         ("$(echo rm) -rf ~", ("rm", "-rf", "~")),
         ("`printf rm` -rf ~", ("rm", "-rf", "~")),

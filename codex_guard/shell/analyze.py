@@ -481,6 +481,7 @@ class _Analyzer:
         self.assigned: list[str] = []  # NAME=value statements
         self.cwd: str | None = None  # see Command.cwd
         self.scopes: list[dict[str, list[tuple[str, bool]] | None]] = []  # undo maps
+        self.arrays: dict[str, list[list[tuple[str, bool]]]] = {}  # name -> possible arrays
         self.functions: dict[str, tuple[Node, _Src]] = {}  # name -> body, defined so far
         self.calling: set[str] = set()
         self.function_calls = 0
@@ -1057,6 +1058,9 @@ class _Analyzer:
             return
         name = _parser.node_text(name_node, s.src) or ""
         value_node = node.child_by_field_name("value")
+        if value_node is not None and value_node.type == "array":
+            self.assign_array(name, value_node, s)
+            return
         if value_node is None:
             values = [("", False)]
         else:
@@ -1067,6 +1071,39 @@ class _Analyzer:
         if op == "+=":
             values = [(a + b, x or y) for a, x in old for b, y in values][:MAX_VARIANTS]
         self.set_var(name, values, s.depth, old)
+
+    def assign_array(self, name: str, node: Node, s: _Src) -> None:
+        """``NAME=(w1 w2 …)``: ``"${NAME[@]}"`` gives the words, ``$NAME`` the first. Inside a
+        scope the new elements add to the possible arrays instead of replacing them."""
+        elements: list[tuple[str, bool]] = []
+        for child in node.named_children:
+            if child.type == "comment":
+                continue
+            w = self.eval_word(child, s)
+            split = _split_fields(w)
+            elements += [(p.text, p.dynamic) for p in (split if split is not None else [w])]
+        elements = elements[:MAX_WORDS]
+        if self.scopes:
+            self.arrays.setdefault(name, []).append(elements)
+            self.arrays[name] = self.arrays[name][-MAX_VARIANTS:]
+        else:
+            self.arrays[name] = [elements]
+        self.set_var(name, [elements[0] if elements else ("", False)], s.depth)
+
+    def array_values(self, name: str, index: str) -> list[tuple[str, bool]] | None:
+        """``${NAME[@]}`` (all words joined by blanks, to be field-split) or ``${NAME[N]}``."""
+        arrays = self.arrays.get(name)
+        if arrays is None:
+            return None
+        out: list[tuple[str, bool]] = []
+        for elements in arrays:
+            if index in ("@", "*"):
+                out.append((" ".join(e for e, _d in elements), any(d for _e, d in elements)))
+            elif index.isdigit() and int(index) < len(elements):
+                out.append(elements[int(index)])
+            else:
+                return None
+        return _dedupe(out)
 
     def set_var(
         self,
@@ -1152,6 +1189,8 @@ class _Analyzer:
         if not values:
             values = [(raw, True)]
         mark = QUOTED if quoted or kind == "process_substitution" else SPLIT
+        if kind == "expansion" and _is_all_elements(node, s.src):
+            mark = SPLIT  # "${a[@]}": one word per element even when quoted
         alts = [(v, (QUOTED if d else mark) * len(v), d) for v, d in values]
         w = Word(alts[0][0], alts[0][1], alts[0][2], start, end)
         w.alts = tuple(alts[1:])
@@ -1179,6 +1218,14 @@ class _Analyzer:
             if name_node.type != "variable_name":
                 return None
             return self.lookup(name)
+        if len(children) == 3 and children[1].type == "subscript":
+            sub_name = children[1].child_by_field_name("name")
+            sub_index = children[1].child_by_field_name("index")
+            if sub_name is None or sub_index is None:
+                return None
+            return self.array_values(
+                _parser.node_text(sub_name, s.src) or "", _parser.node_text(sub_index, s.src) or ""
+            )
         if len(children) < 3 or children[1].type != "variable_name":
             return None  # ${#X}, ${!X}, ${@}: not evaluated
         name = _parser.node_text(children[1], s.src) or ""
@@ -1251,8 +1298,9 @@ class _Analyzer:
             inner_end = children[-1].start_byte
             children = children[:-1]
         word = self.eval_parts(node, s, children, inner_start, inner_end, quoted=True)
-        out = Word(word.text, QUOTED * len(word.text), word.dynamic, start, end)
-        out.alts = tuple((a, QUOTED * len(a), d) for a, _b, d in word.alts)
+        # shapes from the parts: QUOTED, except "${a[@]}", which still gives one word each
+        out = Word(word.text, word.shape, word.dynamic, start, end)
+        out.alts = word.alts
         out.sources = word.sources
         return out
 
@@ -2005,6 +2053,15 @@ def _split_fields(word: Word) -> list[Word] | None:
         p.sources = word.sources
         p.code = word.code
     return pieces
+
+
+def _is_all_elements(node: Node, src: bytes) -> bool:
+    """``${NAME[@]}`` (one word per element even inside double quotes)."""
+    sub = node.named_child(0)
+    if sub is None or sub.type != "subscript":
+        return False
+    index = sub.child_by_field_name("index")
+    return index is not None and _parser.node_text(index, src) == "@"
 
 
 def _set_by(name: str, words: list[Word]) -> list[str]:
