@@ -362,3 +362,8 @@ def test_assignments_apply_in_order_inside_a_scope() -> None:
     assert argvs("( p=ls; $p -la )") == [("ls", "-la")]
     assert argvs("bash -c 'p=ls; $p -la'")[1:] == [("ls", "-la")]
     assert analyze_script("( p=ls; $p -la )").unsupported == ()
+
+
+@pytest.mark.parametrize("script", ["${}", "echo ${}", "$(${)", "echo $", "a=(); ${a[@]}"])
+def test_odd_expansions_do_not_break_the_analysis(script: str) -> None:
+    assert not any(r.startswith("internal") for r in analyze_script(script).unsupported)

@@ -815,7 +815,7 @@ class _Analyzer:
                     words.append(w)
             elif kind == "command_name":
                 seen_name = True
-                inner = child.named_child(0)
+                inner = _first_named(child)
                 w = self.eval_word(inner if inner is not None else child, s)
                 w.start, w.end = child.start_byte, child.end_byte
                 words.append(w)
@@ -1209,7 +1209,7 @@ class _Analyzer:
         """``$NAME``, ``${NAME}``, ``${NAME:-default}``, ``${NAME:?}``, ``${NAME:+alt}``."""
         children = list(node.children)
         if node.type == "simple_expansion":
-            name_node = node.named_child(0)
+            name_node = _first_named(node)
             if name_node is None:
                 return None
             name = _parser.node_text(name_node, s.src) or ""
@@ -1272,7 +1272,7 @@ class _Analyzer:
                     return None
                 if not child.is_named or child.type == "comment":
                     continue
-                target = child.named_child(0) if child.type == "command_name" else child
+                target = _first_named(child) if child.type == "command_name" else child
                 w = self.eval_word(target if target is not None else child, s)
                 if w.dynamic or w.alts:
                     return None
@@ -2055,9 +2055,14 @@ def _split_fields(word: Word) -> list[Word] | None:
     return pieces
 
 
+def _first_named(node: Node) -> Node | None:
+    """The first named child, or None (``named_child(0)`` raises on a childless node)."""
+    return node.named_children[0] if node.named_child_count else None
+
+
 def _is_all_elements(node: Node, src: bytes) -> bool:
     """``${NAME[@]}`` (one word per element even inside double quotes)."""
-    sub = node.named_child(0)
+    sub = _first_named(node)
     if sub is None or sub.type != "subscript":
         return False
     index = sub.child_by_field_name("index")
