@@ -218,11 +218,13 @@ def _is_literal(t: _Tok) -> bool:
 
 def globs_intersect(a: list[_Tok], b: list[_Tok]) -> bool:
     """Whether some string matches both rule glob ``a`` and operand glob ``b`` (a search over
-    position pairs), where at least one character the rule spells out (other than ``/``) is
-    spelled out by the operand too: ``tmp/*`` could expand to ``tmp/guardrails.toml``, but that
-    guesses the very name the rule protects, so it does not count; ``~/.ss?/id_r*`` does."""
+    position pairs). Unless ``b`` holds a run-time value, at least one character the rule spells
+    out (other than ``/``) must be spelled out by the operand too: ``tmp/*`` could expand to
+    ``tmp/guardrails.toml``, but that guesses the very name the rule protects, so it does not
+    count; ``~/.ss?/id_r*`` does."""
     la, lb = len(a), len(b)
-    needs_lit = any(_is_literal(t) for t in a)
+    # a run-time value may be anything, so it need not spell anything out
+    needs_lit = any(_is_literal(t) for t in a) and not any(t[-1] == "dyn" for t in b)
 
     def start(toks: list[_Tok], i: int, consumed: bool) -> bool:
         return not consumed and (i == 0 or toks[i - 1] == ("c", frozenset("/"), False, False))
