@@ -46,7 +46,7 @@ def only(script: str) -> Command:
     [
         ("git status && rm -rf ~", [("git", "status"), ("rm", "-rf", "~")]),
         ("false || rm -rf ~", [("false",), ("rm", "-rf", "~")]),
-        ("cd /; rm -rf *", [("cd", "/"), ("rm", "-rf", "*")]),
+        ("cd /; rm -rf *", [("cd", "/"), ("rm", "-rf", "*"), ("rm", "-rf", "/*")]),
         ("yes | rm -rf ~ | cat", [("yes",), ("rm", "-rf", "~"), ("cat",)]),
         ("make |& tee log", [("make",), ("tee", "log")]),
         ("sleep 1 & rm x", [("sleep", "1"), ("rm", "x")]),

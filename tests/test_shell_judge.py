@@ -43,6 +43,19 @@ def cwd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         ("for d in build dist; do rm -rf $d; done", None),
         ("echo / | xargs rm -rf", "forbidden"),
         ("find / -maxdepth 1 -exec rm -rf {} +", "forbidden"),
+        # the working directory the script moved to
+        ("cd ~ && rm -rf .", "forbidden"),
+        ("cd / && rm -rf *", "forbidden"),
+        ("cd /tmp/build && rm -rf ./out", None),
+        # tree-sitter-bash misreads a lone ~ inside [ ] / [[ ]]
+        ("[[ -d ~ ]] && rm -rf ~", "forbidden"),
+        # home directory spelled in interpreter code
+        ("python3 -c \"import shutil, os; shutil.rmtree(os.path.expanduser('~'))\"", "forbidden"),
+        (
+            "node -e \"require('fs').rmSync(require('os').homedir(), {recursive: true})\"",
+            "forbidden",
+        ),
+        ("node -e \"require('fs').rmSync('dist', {recursive: true, force: true})\"", None),
         # run-time arguments where a rule looks
         ("rm -rf $X", "prompt"),
         ("ls $D", None),

@@ -19,7 +19,12 @@ _HOME = re.compile(
     r"""(?:require\(\s*['"]os['"]\s*\)\.homedir\(\)|os\.homedir\(\)|homedir\(\)"""
     r"""|os\.path\.expanduser\(\s*['"]~['"]\s*\)|Path\.home\(\)|os\.environ\[\s*['"]HOME['"]\s*\]"""
     r"""|process\.env\.HOME|\$ENV\{\s*HOME\s*\}|ENV\[\s*['"]HOME['"]\s*\])"""
-    r"""\s*(?:\+|\.|/|,)\s*(?:"([^"]*)"|'([^']*)')"""
+    r"""(?:\s*(?:\+|\.|/|,)\s*(?:"([^"]*)"|'([^']*)'))?"""
+)
+# Home-relative path helpers whose argument is a literal: the literal itself.
+_EXPANDUSER = re.compile(
+    r"""(?:os\.path\.expanduser|Path|pathlib\.Path|File\.expand_path|path\.resolve)\(\s*"""
+    r"""(?:"(~[^"]*)"|'(~[^']*)')\s*\)(?:\.expanduser\(\))?"""
 )
 _SHELL_CALL = re.compile(
     r"""(?:\bos\.(?:system|popen)|\bsubprocess\.(?:run|call|check_call|check_output|Popen"""
@@ -31,7 +36,7 @@ _ARGV_CALL = re.compile(
     r"""|\bexecFile\w*|\bsystem)\s*\(\s*\[([^\]]*)\]"""
 )
 _RMTREE = re.compile(
-    r"""(?:\bshutil\.rmtree|\brmtree|\bremove_tree|\bFileUtils\.rm_r\w*|\bfs\.rm(?:dir)?Sync"""
+    r"""(?:\bshutil\.rmtree|\brmtree|\bremove_tree|\bFileUtils\.rm_r\w*|\.rm(?:dir)?Sync"""
     r"""|\bfs\.promises\.rm|\brimraf(?:\.sync)?)\s*\(\s*""" + _STR
 )
 _READ = re.compile(
@@ -71,6 +76,7 @@ def inline_commands(family: str, code: str) -> tuple[list[str], list[list[str]],
         code: the program text.
     """
     code = code[:65536]
+    code = _EXPANDUSER.sub(lambda m: repr(m.group(1) or m.group(2) or "~"), code)
     code = _HOME.sub(lambda m: repr("~" + (m.group(1) or m.group(2) or "")), code)
     scripts: list[str] = []
     argvs: list[list[str]] = []

@@ -15,6 +15,7 @@ raise, whatever the input.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -340,6 +341,9 @@ _INERT = frozenset(
     {"word", "number", "raw_string", "comment", "variable_name", "ansi_c_string", "file_descriptor"}
 )
 
+# A `~` word on its own (see the tree-sitter-bash workaround in _Analyzer.script_body).
+_BARE_TILDE = re.compile(rb"(?<=[ \t])~(?=[ \t;)\]])")
+
 # Fast path: a script made of these characters only (and blanks) is plain words.
 _FAST_CHARS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./=:,+@%-~ \t"
@@ -542,6 +546,13 @@ class _Analyzer:
             self.reason(REASON_TOO_LARGE)
             src = src[:MAX_SCRIPT_BYTES]
         tree, complete = _parser.parse(src, self.deadline - time.monotonic())
+        if complete and tree.root_node.has_error and _BARE_TILDE.search(src):
+            # tree-sitter-bash 0.25.1 reads a lone `~` inside [ ]/[[ ]] as an operator and
+            # loses the rest of the line; `~/` names the same directory and parses.
+            retry = _BARE_TILDE.sub(b"~/", src)
+            tree2, complete2 = _parser.parse(retry, self.deadline - time.monotonic())
+            if complete2 and not tree2.root_node.has_error:
+                src, tree = retry, tree2
         if not complete:
             self.reason(REASON_PARSE_BUDGET)
         root = tree.root_node
@@ -1411,6 +1422,10 @@ class _Analyzer:
                 self.cwd,
             )
         )
+        if self.cwd and self.cwd[0] in "/~" and not prog.dynamic:
+            resolved = _resolve_relative(words, self.cwd)
+            if resolved is not None:  # `cd ~ && rm -rf .` also runs as `rm -rf ~`
+                self.emit(resolved, assignments, (*via, f"cd {self.cwd}"), io, s, td + 1, redirects)
         for a in assignments:
             key, _, value = a.partition("=")
             if key in _CODE_VARIABLES and value:
@@ -2053,6 +2068,24 @@ def _split_fields(word: Word) -> list[Word] | None:
         p.sources = word.sources
         p.code = word.code
     return pieces
+
+
+def _resolve_relative(words: list[Word], cwd: str) -> list[Word] | None:
+    """``words`` with operands that are plainly relative paths (``.``, ``..``, ``*``,
+    ``./x``, ``../x``) spelled from the known ``cwd``; None when there are none."""
+    out: list[Word] = [words[0]]
+    changed = False
+    base = cwd.rstrip("/")
+    for w in words[1:]:
+        a = w.text
+        if not w.dynamic and (a in (".", "..", "*") or a.startswith(("./", "../", "*/"))):
+            rest = a[2:] if a.startswith("./") else ("" if a == "." else a)
+            text = (base + "/" + rest).rstrip("/") if rest else (cwd if cwd != "" else "/")
+            out.append(Word(text or "/", (text or "/").replace("*", QUOTED), False))
+            changed = True
+        else:
+            out.append(w)
+    return out if changed else None
 
 
 def _first_named(node: Node) -> Node | None:
