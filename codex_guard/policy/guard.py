@@ -349,15 +349,40 @@ def _has_glob(s: str) -> bool:
 
 
 class _Pattern:
-    """A compiled rule glob: its regex, its tokens, whether it is a spelling glob (``$``)."""
+    """A rule glob: its regex and tokens (compiled on first use, shared between rules), and
+    whether it is a spelling glob (``$``)."""
 
-    __slots__ = ("regex", "spelling", "text", "tokens")
+    __slots__ = ("_regex", "_tokens", "spelling", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.regex = glob_to_regex(text)
-        self.tokens = glob_tokens(text, glob=False)
         self.spelling = "$" in text
+        self._regex: re.Pattern[str] | None = None
+        self._tokens: list[_Tok] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """The compiled regex (:func:`glob_to_regex`)."""
+        if self._regex is None:
+            self._regex = _cached_regex(self.text)
+        return self._regex
+
+    @property
+    def tokens(self) -> list[_Tok]:
+        """The tokens for intersection tests (:func:`glob_tokens`)."""
+        if self._tokens is None:
+            self._tokens = glob_tokens(self.text, glob=False)
+        return self._tokens
+
+
+_REGEX_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _cached_regex(text: str) -> re.Pattern[str]:
+    rx = _REGEX_CACHE.get(text)
+    if rx is None:
+        rx = _REGEX_CACHE[text] = glob_to_regex(text)
+    return rx
 
 
 def _dyn_tokens(pattern: str) -> list[_Tok]:
@@ -426,7 +451,7 @@ def operand_hit(
 
 def _program_matches(globs: tuple[str, ...], name: str) -> bool:
     for g in globs:
-        if g == name or (("*" in g or "?" in g or "[" in g) and glob_to_regex(g).match(name)):
+        if g == name or (("*" in g or "?" in g or "[" in g) and _cached_regex(g).match(name)):
             return True
     return False
 
@@ -437,7 +462,7 @@ def _has_option(opts: set[str], want: str) -> bool:
     if want in opts:
         return True
     if "*" in want or "?" in want or "[" in want:
-        rx = glob_to_regex(want)
+        rx = _cached_regex(want)
         return any(rx.match(o) for o in opts)
     return False
 
