@@ -428,3 +428,26 @@ def test_the_examples_in_docs_rules_md_load_and_hold() -> None:
     assert len(blocks) >= 2
     for i, block in enumerate(blocks):
         PolicyParser().parse(f"docs/rules.md#{i}", block, guard_builtins=True)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "rm -rf " + "*a" * 1000,
+        "cat " + " ".join(["~/*?/*"] * 500),
+        "cp " + " ".join(["x/*"] * 2000) + " ~/.bashrc",
+    ],
+    ids=["long-glob", "many-globs", "many-sources"],
+)
+def test_pathological_glob_operands_end_conservatively(command: str, cwd: str) -> None:
+    # the intersection search has a step budget per rule; beyond it the operand may match
+    assert decide(command, cwd) in ("prompt", "forbidden")
+
+
+def test_intersection_budget_raises() -> None:
+    from codex_guard.policy.guard import OutOfBudget
+
+    rule = glob_tokens("**/x/**b", glob=False)
+    operand = glob_tokens("x/" + "*a" * 500, glob=True)
+    with pytest.raises(OutOfBudget):
+        globs_intersect(rule, operand, [100])

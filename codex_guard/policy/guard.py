@@ -216,7 +216,16 @@ def _is_literal(t: _Tok) -> bool:
     return t[0] == "c" and not t[2] and len(t[1]) == 1 and "/" not in t[1]
 
 
-def globs_intersect(a: list[_Tok], b: list[_Tok]) -> bool:
+class OutOfBudget(Exception):
+    """Raised when glob intersection tests for one command exceed their step budget."""
+
+
+# Search steps allowed per rule and command; beyond, the operand counts as a possible match
+# (prompt), so hostile input costs bounded time and never passes silently.
+MATCH_STEPS = 20_000
+
+
+def globs_intersect(a: list[_Tok], b: list[_Tok], budget: list[int] | None = None) -> bool:
     """Whether some string matches both rule glob ``a`` and operand glob ``b`` (a search over
     position pairs). Unless ``b`` holds a run-time value, at least one character the rule spells
     out (other than ``/``) must be spelled out by the operand too: ``tmp/*`` could expand to
@@ -236,6 +245,10 @@ def globs_intersect(a: list[_Tok], b: list[_Tok]) -> bool:
         if st in seen:
             continue
         seen.add(st)
+        if budget is not None:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise OutOfBudget
         i, j, ca, cb, lit = st  # ca/cb: the star at i/j already produced a character
         if i == la and j == lb and (lit or not needs_lit):
             return True
@@ -401,7 +414,11 @@ MAYBE = "maybe"
 
 
 def operand_hit(
-    op: str, dynamic: bool, pats: tuple[_Pattern, ...], nots: tuple[_Pattern, ...]
+    op: str,
+    dynamic: bool,
+    pats: tuple[_Pattern, ...],
+    nots: tuple[_Pattern, ...],
+    budget: list[int] | None = None,
 ) -> str | None:
     """Whether operand ``op`` matches one of ``pats`` and none of ``nots``.
 
@@ -437,8 +454,11 @@ def operand_hit(
         toks = _dyn_tokens(pattern)
         if len(toks) > _MAX_PATTERN_TOKENS:
             return MAYBE
-        if not any(globs_intersect(p.tokens, toks) for p in path_pats):
-            continue
+        try:
+            if not any(globs_intersect(p.tokens, toks, budget) for p in path_pats):
+                continue
+        except OutOfBudget:
+            return MAYBE
         shown = pattern.replace("\0", "**").replace("\1", "**")
         if any(p.regex.match(shown) for p in nots):
             continue
@@ -636,6 +656,7 @@ class GuardRule:
         if self.no_args:
             return self._hit(argv, False) if not rest else None
         maybe = False
+        budget = [MATCH_STEPS]
         dyn = (
             ctx.dynamic
             if ctx is not None
@@ -650,7 +671,7 @@ class GuardRule:
             if not positions:
                 return None
             k = positions.pop(0)
-            hit = operand_hit(argv[k], k in dyn, alts, ())
+            hit = operand_hit(argv[k], k in dyn, alts, (), budget)
             if hit is None:
                 return None
             maybe = maybe or hit == MAYBE
@@ -660,7 +681,7 @@ class GuardRule:
         if any(_has_option(opts, o) for o in self.not_options):
             return None
         if self.args:
-            hit = self._any_hit(argv, positions, dyn, self.args)
+            hit = self._any_hit(argv, positions, dyn, self.args, budget)
             if hit is None:
                 return None
             maybe = maybe or hit == MAYBE
@@ -672,7 +693,7 @@ class GuardRule:
                 d = argv[d_at]
             else:
                 return None
-            hit = operand_hit(d, d_at in dyn, self.dest, self.not_args)
+            hit = operand_hit(d, d_at in dyn, self.dest, self.not_args, budget)
             if hit is None:
                 return None
             maybe = maybe or hit == MAYBE
@@ -685,7 +706,7 @@ class GuardRule:
             if not pats:
                 continue
             hits = [
-                operand_hit(t, "$" in t or "`" in t, pats, ())
+                operand_hit(t, "$" in t or "`" in t, pats, (), budget)
                 for op, t in redirects
                 if op.lstrip("0123456789") in ops
             ]
@@ -706,7 +727,12 @@ class GuardRule:
         return self._hit(argv, maybe)
 
     def _any_hit(
-        self, argv: list[str], positions: list[int], dyn: frozenset[int], pats: tuple[_Pattern, ...]
+        self,
+        argv: list[str],
+        positions: list[int],
+        dyn: frozenset[int],
+        pats: tuple[_Pattern, ...],
+        budget: list[int],
     ) -> str | None:
         best: str | None = None
         for k in positions:
@@ -714,7 +740,7 @@ class GuardRule:
             if self.literals and ("'" in argv[k] or '"' in argv[k]):
                 words = [a or b for a, b in _LITERAL_RE.findall(argv[k])]
             for w in words:
-                hit = operand_hit(w, k in dyn and w is argv[k], pats, self.not_args)
+                hit = operand_hit(w, k in dyn and w is argv[k], pats, self.not_args, budget)
                 if hit == "yes":
                     return hit
                 best = best or hit
