@@ -4,7 +4,7 @@
 Scripts are generated with hypothesis from a forbidden core (``rm -rf ~``, ``cat
 ~/.ssh/id_rsa`` ...) and any mix of: quote splitting of the program name, assignment
 indirection, wrappers (``sudo``/``env``/``nice``/``timeout``/``nohup``/``stdbuf``/``command``),
-``xargs``, lists and pipelines, subshells and brace groups, ``$(…)``, ``eval``, nested
+``xargs``, arrays, ``sh -c '"$0" "$@"' ARGS``, functions, lists and pipelines, subshells and brace groups, ``$(…)``, ``eval``, nested
 ``bash -c`` (quoted with :func:`shlex.quote`, as bash needs), heredocs and base64 into a shell.
 Every script is judged end to end through :func:`codex_guard.hook.judge_command` with the
 built-in packs, in an empty HOME and working directory.
@@ -118,6 +118,15 @@ def simple_command(draw: st.DrawFn, cores: list[tuple[str, list[str]]]) -> str:
         # the last operand through xargs
         head = " ".join([word, *quoted[:-1]])
         line = f"echo {quoted[-1]} | xargs {head}"
+    elif not prefix and not wrappers:
+        style = draw(st.sampled_from(["as-is", "array", "sh-args", "function"]))
+        words = [shlex.quote(prog), *(a if a in ("~", "~/") else shlex.quote(a) for a in args)]
+        if style == "array":  # a=(rm -rf ~); "${a[@]}"
+            line = f'a=({" ".join(words)}); "${{a[@]}}"'
+        elif style == "sh-args":  # sh -c '"$0" "$@"' rm -rf ~
+            line = f'sh -c \'"$0" "$@"\' {" ".join(words)}'
+        elif style == "function":  # f() { "$@"; }; f rm -rf ~
+            line = f'f() {{ "$@"; }}; f {" ".join(words)}'
     return prefix + line
 
 
@@ -155,7 +164,7 @@ def wrapped(draw: st.DrawFn, cores: list[tuple[str, list[str]]], benign: bool) -
         elif step == "brace":
             script = f"{{ {script}; }}"
         elif step == "subst":
-            script = f"echo $({script})"
+            script = f"echo $( {script} )"  # spaced: $(( would be arithmetic
         elif step == "eval":
             script = f"eval {shlex.quote(script)}"
         elif step == "heredoc":

@@ -54,7 +54,10 @@ B64_RM_HOME = base64.b64encode(b"rm -rf ~").decode()
         ("sh -c '$0 -rf ~' rm", ("rm", "-rf", "~")),
         # functions run with their call's arguments
         ('f(){ rm -rf "$1"; }; f ~', ("rm", "-rf", "~")),
-        ('f(){ rm -rf "$@"; }; f /tmp/x /', ("rm", "-rf", "/")),
+        ('f(){ rm -rf "$@"; }; f /tmp/x /', ("rm", "-rf", "/tmp/x", "/")),
+        ('f() { "$@"; }; f rm -rf ~', ("rm", "-rf", "~")),
+        ('sh -c \'"$0" "$@"\' rm -rf ~', ("rm", "-rf", "~")),
+        ("trap cleanup EXIT; cleanup() { rm -rf ~; }", ("rm", "-rf", "~")),
         # brace expansion
         ("cat ~/.ssh/{config,id_rsa}", ("cat", "~/.ssh/config", "~/.ssh/id_rsa")),
         ("echo {1..3} x{,.bak}", ("echo", "1", "2", "3", "x", "x.bak")),

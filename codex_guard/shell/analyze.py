@@ -163,6 +163,7 @@ REASON_TOO_DEEP = "nesting too deep; analysis truncated"
 REASON_TOO_LARGE = "script too large; analysis truncated"
 REASON_TOO_MANY_COMMANDS = "too many commands; analysis truncated"
 REASON_TOO_MANY_WORDS = "command with too many words; analysis truncated"
+REASON_TOO_MANY_CALLS = "too many function calls; analysis truncated"
 REASON_TIME_BUDGET = "analysis time budget exhausted; analysis truncated"
 REASON_PARSE_BUDGET = "parse time budget exhausted; analysis truncated"
 REASON_NUL = "NUL byte in script (removed before analysis)"
@@ -486,7 +487,8 @@ class _Analyzer:
         self.cwd: str | None = None  # see Command.cwd
         self.scopes: list[dict[str, list[tuple[str, bool]] | None]] = []  # undo maps
         self.arrays: dict[str, list[list[tuple[str, bool]]]] = {}  # name -> possible arrays
-        self.functions: dict[str, tuple[Node, _Src]] = {}  # name -> body, defined so far
+        self.functions: dict[str, tuple[Node, _Src, int]] = {}  # name -> body, defined so far
+        self.called: set[str] = set()
         self.calling: set[str] = set()
         self.function_calls = 0
 
@@ -721,29 +723,38 @@ class _Analyzer:
             self.emit([Word.literal(":")], (), s.via, _NO_IO, s, td + 1, tuple(redirects))
 
     def function_definition(self, node: Node, s: _Src, td: int) -> None:
+        """``NAME() { BODY; }``: the body is analysed where the function is called, with the
+        call's arguments (:meth:`call_function`); a function never called is analysed once at
+        the end (:meth:`finish`), since a trap or a child shell may still run it."""
         name_node = node.child_by_field_name("name")
         name = _parser.node_text(name_node, s.src) if name_node is not None else None
-        before = len(self.commands)
-        scope = self.enter_scope()
-        try:
-            self.visit_children(node, s, _NO_IO, td)
-        finally:
-            self.leave_scope(scope)
-        if name and any(c.argv[:1] == (name,) for c in self.commands[before:]):
-            self.reason(REASON_RECURSIVE_FUNCTION)
-            if _forks(node):
-                self.reason(REASON_FORK_BOMB)
         body = node.child_by_field_name("body")
-        if name and body is not None:
-            self.functions[name] = (body, s)
+        if not name or body is None:
+            self.visit_children(node, s, _NO_IO, td)
+            return
+        if _calls(body, name, s.src):
+            self.reason(REASON_RECURSIVE_FUNCTION)
+            if _forks(body):
+                self.reason(REASON_FORK_BOMB)
+        self.functions[name] = (body, s, td)
+
+    def finish(self) -> None:
+        """Analyse the functions the script defined but never called (no arguments known)."""
+        for name in list(self.functions):
+            if name not in self.called:
+                self.call_function(name, [Word.literal(name), Word("$1", QUOTED * 2, True)], 0)
 
     def call_function(self, name: str, words: list[Word], td: int) -> None:
         """``f ARGS`` for a function defined earlier: its body runs again with ``$1``… bound
         to ARGS (``f(){ rm -rf "$1"; }; f ~`` runs ``rm -rf ~``). Not re-entered while it
         runs (recursion), at most MAX_FUNCTION_CALLS calls per analysis."""
-        if name in self.calling or self.function_calls >= MAX_FUNCTION_CALLS:
+        if name in self.calling:
             return
-        body, s = self.functions[name]
+        if self.function_calls >= MAX_FUNCTION_CALLS:
+            self.reason(REASON_TOO_MANY_CALLS)
+            return
+        body, s, _td = self.functions[name]
+        self.called.add(name)
         self.function_calls += 1
         saved = self.bind_positionals(words[1:])
         self.calling.add(name)
@@ -766,8 +777,8 @@ class _Analyzer:
             w = args[i - 1] if i <= len(args) else None
             self.vars[str(i)] = [(w.text, w.dynamic)] if w is not None else [("", False)]
         self.vars["#"] = [(str(len(args)), False)]
-        every = [(w.text, w.dynamic) for w in args][:MAX_VARIANTS]
-        self.vars["@"] = self.vars["*"] = every or [("", False)]
+        joined = " ".join(w.text for w in args)  # field-split back into the arguments
+        self.vars["@"] = self.vars["*"] = [(joined, any(w.dynamic for w in args))]
         return saved
 
     def restore(self, saved: dict[str, list[tuple[str, bool]] | None]) -> None:
@@ -1200,7 +1211,7 @@ class _Analyzer:
         if not values:
             values = [(raw, True)]
         mark = QUOTED if quoted or kind == "process_substitution" else SPLIT
-        if kind == "expansion" and _is_all_elements(node, s.src):
+        if kind in ("expansion", "simple_expansion") and _is_all_elements(node, s.src):
             mark = SPLIT  # "${a[@]}": one word per element even when quoted
         alts = [(v, (QUOTED if d else mark) * len(v), d) for v, d in values]
         w = Word(alts[0][0], alts[0][1], alts[0][2], start, end)
@@ -2094,8 +2105,10 @@ def _first_named(node: Node) -> Node | None:
 
 
 def _is_all_elements(node: Node, src: bytes) -> bool:
-    """``${NAME[@]}`` (one word per element even inside double quotes)."""
+    """``${NAME[@]}`` or ``$@`` (one word per element even inside double quotes)."""
     sub = _first_named(node)
+    if sub is not None and sub.type == "special_variable_name":
+        return _parser.node_text(sub, src) == "@"
     if sub is None or sub.type != "subscript":
         return False
     index = sub.child_by_field_name("index")
@@ -2164,6 +2177,19 @@ def _heredoc_pipe_tail(others: list[Node]) -> Node | None:
                 if part.type == "pipeline":
                     return part
     return None
+
+
+def _calls(body: Node, name: str, src: bytes) -> bool:
+    """Whether a function body names the function as a command (bounded walk)."""
+    stack = [body]
+    seen = 0
+    while stack and seen < 5000:
+        n = stack.pop()
+        seen += 1
+        if n.type == "command_name" and (_parser.node_text(n, src) or "").strip("'\"\\") == name:
+            return True
+        stack.extend(n.children)
+    return False
 
 
 def _forks(node: Node) -> bool:
@@ -2340,6 +2366,7 @@ def analyze_script(script: str) -> Analysis:
         return Analysis((), (REASON_NOT_TEXT,))
     try:
         analyzer.script(script, (), 0, 0)
+        analyzer.finish()
     except _Budget as budget:
         analyzer.reason(str(budget))
     except RecursionError:
