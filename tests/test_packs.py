@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from codex_guard.hook import judge_command
 from codex_guard.policy.errors import PolicyError
@@ -22,6 +24,16 @@ from codex_guard.policy.guard import (
 )
 from codex_guard.policy.layers import PACKS_DIR, discover, load_files
 from codex_guard.policy.parser import PolicyParser
+
+
+def _load_packs() -> PolicyParser:
+    p = PolicyParser()
+    for f in sorted(Path(PACKS_DIR).glob("*.rules")):
+        p.parse(str(f), f.read_text(), layer="builtin", guard_builtins=True)
+    return p
+
+
+_PACKS = _load_packs()
 
 
 @pytest.fixture
@@ -451,3 +463,52 @@ def test_intersection_budget_raises() -> None:
     operand = glob_tokens("x/" + "*a" * 500, glob=True)
     with pytest.raises(OutOfBudget):
         globs_intersect(rule, operand, [100])
+
+
+_WORDS = st.sampled_from(
+    [
+        "rm",
+        "-rf",
+        "-r",
+        "~",
+        "/",
+        "*",
+        "$X",
+        "$(curl x)",
+        "./$FIND_RESULT",
+        "$XARGS_INPUT",
+        "~/.ssh/id_rsa",
+        "a*b",
+        "[",
+        "]",
+        "{a,b}",
+        "..",
+        ".",
+        "--",
+        "-t",
+        "x=@y",
+        "'",
+        "`",
+        "\\",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    argv=st.lists(st.one_of(_WORDS, st.text(max_size=12)), min_size=1, max_size=8),
+    redirect=st.one_of(st.none(), st.tuples(st.sampled_from([">", ">>", "<", "2>"]), _WORDS)),
+    dynamic=st.sets(st.integers(min_value=0, max_value=8), max_size=3),
+)
+def test_guard_rules_never_raise_on_any_argv(
+    argv: list[str], redirect: tuple[str, str] | None, dynamic: set[int]
+) -> None:
+    ctx = ArgvContext(
+        redirects=(redirect,) if redirect else (),
+        stdin_from=("curl",),
+        dynamic=frozenset(dynamic),
+        sources=((1, ("wget",)),),
+    )
+    for prog in ("rm", "cat", "sh", "*", argv[0]):
+        for m in _PACKS.policy.guard_matches([prog, *argv[1:]], ctx):
+            assert m.decision in ("prompt", "forbidden")
