@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import _parser
-from ._inline import inline_commands, sed_commands
 from ._static import stage_output
 from ._words import (
     QUOTED,
@@ -1523,6 +1522,8 @@ class _Analyzer:
         if family in ("shell", "source"):
             self.script(code, via, s.depth + 1, td + 1)
             return
+        from ._inline import inline_commands  # lazily: regexes compiled only when needed
+
         scripts, argvs, opaque = inline_commands(family, code)
         if opaque:
             self.reason(REASON_INLINE_CODE)
@@ -1865,6 +1866,10 @@ class _Analyzer:
                     programs.append(a)
                 break
             i += 1
+        if not programs:
+            return
+        from ._inline import sed_commands  # lazily: regexes compiled only when needed
+
         for program in programs:
             scripts, opaque = sed_commands(program)
             if opaque:
