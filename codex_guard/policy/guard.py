@@ -26,6 +26,7 @@ is known at run time only (``rm -rf $X``) caps the match at ``prompt``.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -302,6 +303,8 @@ def _normalise(a: str) -> str:
     if a == "~" or a.startswith("~/"):
         rest = normalize_lexically("/" + a[2:]) if len(a) > 2 else "/"
         return "~" if rest == "/" else "~" + rest
+    if "/" in a and "$" not in a and "`" not in a:  # `build/../..` is `..`
+        return posixpath.normpath(a)
     if len(a) > 1:
         a = a.rstrip("/") or "/"
     return a
