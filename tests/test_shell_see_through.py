@@ -128,6 +128,16 @@ B64_RM_HOME = base64.b64encode(b"rm -rf ~").decode()
         ("sed -n '1e rm -rf ~' notes.txt", ("rm", "-rf", "~")),
         ("sed -e p -e '$e rm -rf ~' notes.txt", ("rm", "-rf", "~")),
         ("sed 's/.*/rm -rf ~/e' notes.txt", ("rm", "-rf", "~")),
+        # options whose value is a command line
+        ("rsync -e 'rm -rf ~' a host:b", ("rm", "-rf", "~")),
+        ("zip -T -TT 'rm -rf ~' a.zip x", ("rm", "-rf", "~")),
+        ("man -P 'rm -rf ~' ls", ("rm", "-rf", "~")),
+        ("vim -c '!rm -rf ~' notes.txt", ("rm", "-rf", "~")),
+        ("vim '+:!rm -rf ~' notes.txt", ("rm", "-rf", "~")),
+        ("ssh -o ProxyCommand='rm -rf ~' host", ("rm", "-rf", "~")),
+        ("ssh -o 'ProxyCommand rm -rf ~' host", ("rm", "-rf", "~")),
+        ("perl -e 'system q{rm -rf ~}'", ("rm", "-rf", "~")),
+        ("perl -e 'print qx(rm -rf ~)'", ("rm", "-rf", "~")),
         # interpreter code
         ("awk 'BEGIN { system(\"rm -rf ~\") }'", ("rm", "-rf", "~")),
         ("python3 -c \"import os; os.system('rm -rf ~')\"", ("rm", "-rf", "~")),
@@ -156,6 +166,8 @@ def test_the_command_that_runs_is_listed(script: str, runs: tuple[str, ...]) -> 
 
 def test_known_values_leave_no_doubt() -> None:
     for script in (
+        "bash <<'EOF'\nset -e\nrm -rf ~\nEOF",
+        "bash <<< 'rm -rf ~'",
         "a=rm; $a -rf ~",
         f"echo {B64_RM_HOME} | base64 -d | sh",
         "CMD='rm -rf /'; eval \"$CMD\"",
@@ -280,6 +292,9 @@ def test_assignment_statements_are_reported() -> None:
         "node -e \"console.log(/rm -rf/.exec('rm -rf ~'))\"",
         "python3 -c \"import json,sys; print(json.load(sys.stdin)['rm -rf'])\"",
         "awk '{print $1}' notes.txt",
+        "vim -c 'set number' notes.txt",
+        "ssh -o StrictHostKeyChecking=no host uptime",
+        "rsync -av src/ backup/",
         "sed -i 's/rm -rf build/trash build/' Makefile",
         "sed -n '/^e /p' notes.txt",
     ],

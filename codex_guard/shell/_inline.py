@@ -44,6 +44,10 @@ _READ = re.compile(
     r"""|\bFile\.open|\bIO\.read|\bfile_get_contents|\bfopen|\bslurp)\s*\(\s*""" + _STR
 )
 _BACKTICK = re.compile(r"`([^`]+)`")
+# Perl's quote-like operators: system q{…}, exec qq(…), qx{…}, qx(…).
+_PERL_Q = re.compile(
+    r"""(?:\b(?:system|exec)\s*\(?\s*qq?|\bqx)\s*(?:\{([^}]*)\}|\(([^)]*)\)|\[([^\]]*)\]|<([^>]*)>)"""
+)
 # A call that runs code or a command line with an argument that is not a literal (a variable,
 # a decoded string ...): the program text hides what runs.
 _OPAQUE = re.compile(
@@ -93,6 +97,8 @@ def inline_commands(family: str, code: str) -> tuple[list[str], list[list[str]],
         scripts.append(_lit(m))
     if family in ("perl", "ruby", "php"):
         scripts.extend(m.group(1) for m in _BACKTICK.finditer(code))
+    if family == "perl":
+        scripts.extend(next(g for g in m.groups() if g is not None) for m in _PERL_Q.finditer(code))
     for m in _ARGV_CALL.finditer(code):
         items = re.findall(_STR, m.group(1))
         argv = [_unescape(a if a else b) for a, b in items]

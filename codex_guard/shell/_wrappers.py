@@ -523,3 +523,55 @@ def reads_code_from_stdin(family: str, words: list[Word]) -> bool:
         return False
     i = first
     return i >= n or words[i].text in STDIN_NAMES
+
+
+# Options whose value is a command line the program runs through a shell (rsync(1) -e,
+# zip(1) -TT, man(1) -P, vim(1) -c/+ with `!`, ssh_config(5) ProxyCommand/LocalCommand).
+COMMAND_OPTIONS: dict[str, tuple[frozenset[str], str]] = {
+    "rsync": (frozenset({"-e", "--rsh"}), ""),
+    "zip": (frozenset({"-TT", "--unzip-command"}), ""),
+    "man": (frozenset({"-P", "--pager"}), ""),
+    "vim": (frozenset({"-c", "--cmd"}), "!"),
+    "vi": (frozenset({"-c", "--cmd"}), "!"),
+    "nvim": (frozenset({"-c", "--cmd"}), "!"),
+    "ex": (frozenset({"-c", "--cmd"}), "!"),
+    "ssh": (frozenset({"-o"}), "ssh_config"),
+    "scp": (frozenset({"-o"}), "ssh_config"),
+    "sftp": (frozenset({"-o"}), "ssh_config"),
+}
+_SSH_COMMAND_KEYS = ("proxycommand", "localcommand", "knownhostscommand", "remotecommand")
+
+
+def command_option_values(name: str, words: list[Word]) -> list[Word]:
+    """The command lines carried by ``name``'s command-valued options (see COMMAND_OPTIONS),
+    as words whose text is the command (``rsync -e 'ssh -i k'`` gives ``ssh -i k``)."""
+    spec = COMMAND_OPTIONS.get(name)
+    if spec is None:
+        return []
+    options, kind = spec
+    out: list[Word] = []
+    for i, w in enumerate(words[1:], 1):
+        a = w.text
+        value: str | None = None
+        if a in options and i + 1 < len(words):
+            value = words[i + 1].text
+        elif "=" in a and a.split("=", 1)[0] in options:
+            value = a.split("=", 1)[1]
+        elif a.startswith("+") and kind == "!":  # vim +CMD
+            value = a[1:]
+        if value is None:
+            continue
+        if kind == "!":
+            value = value.lstrip(":").strip()
+            if not value.startswith("!"):
+                continue
+            value = value[1:]
+        elif kind == "ssh_config":
+            key, _, rest = value.replace("=", " ", 1).partition(" ")
+            if key.lower() not in _SSH_COMMAND_KEYS:
+                continue
+            value = rest.strip()
+        out.append(
+            Word(value, QUOTED * len(value), w.dynamic or words[min(i + 1, len(words) - 1)].dynamic)
+        )
+    return out

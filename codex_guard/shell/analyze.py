@@ -34,7 +34,9 @@ from ._words import (
     unescape_unquoted,
 )
 from ._wrappers import (
+    COMMAND_OPTIONS,
     WRAPPERS,
+    command_option_values,
     interpreter_family,
     option_value_skip,
     reads_code_from_stdin,
@@ -1494,18 +1496,23 @@ class _Analyzer:
         via: tuple[str, ...],
         td: int,
     ) -> None:
-        """An interpreter whose stdin is a pipe or a heredoc/herestring: if it reads its
-        program from stdin, report it; a literal heredoc/herestring fed to a shell is analysed
-        as a nested script as well (bash expands an unquoted heredoc first: dynamic)."""
+        """An interpreter whose stdin is a pipe or a heredoc/herestring and that reads its
+        program from there. Program text known here (a literal heredoc, ``echo … | base64 -d``)
+        is analysed: fully for a shell, heuristically for other languages (which keeps a
+        reason); unknown program text is a reason (bash expands an unquoted heredoc first)."""
         if not reads_code_from_stdin(family, words):
             return
+        shell = family in ("shell", "source")
         if io.piped and io.text is not None:
+            if not shell:
+                self.reason(REASON_STDIN_INTERPRETER)
             code = io.text.decode("utf-8", "replace")
             self.code(family, code, (*via, f"| {name}"), s, td)
             return
         if io.feeds:
-            self.reason(REASON_STDIN_INTERPRETER)
-            if family in ("shell", "source"):
+            if not shell:
+                self.reason(REASON_STDIN_INTERPRETER)
+            if shell:
                 for feed in io.feeds:
                     if feed.dynamic:
                         self.reason(REASON_DYNAMIC_SCRIPT)
@@ -1608,6 +1615,11 @@ class _Analyzer:
         if name in ("sed", "gsed"):
             self.sed(name, words, via, s, td)
             return
+        if name in COMMAND_OPTIONS:
+            for value in command_option_values(name, words):
+                if value.dynamic:
+                    self.reason(REASON_DYNAMIC_SCRIPT)
+                self.script(value.text, (*via, f"{name} option"), s.depth + 1, td + 1)
         if name in ("tar", "bsdtar", "gtar"):
             self.tar(words, via, s, td)
             return
