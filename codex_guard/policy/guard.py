@@ -213,8 +213,8 @@ def _pair_ok(a: _Tok, b: _Tok, a_start: bool, b_start: bool, a_first: bool, b_fi
 
 
 def _is_literal(t: _Tok) -> bool:
-    """A token that stands for one known character other than ``/``."""
-    return t[0] == "c" and not t[2] and len(t[1]) == 1 and "/" not in t[1]
+    """A token that stands for a known character other than ``/`` (or a case pair: ``[Ff]``)."""
+    return t[0] == "c" and not t[2] and 1 <= len(t[1]) <= 2 and "/" not in t[1]
 
 
 class OutOfBudget(Exception):
@@ -372,7 +372,10 @@ class _Pattern:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.spelling = "$" in text
+        # `$…` globs match variable spellings, `**…**` globs search the text: both look at the
+        # source text only, never at what a run-time word or a bash glob may expand to
+        contains = len(text) > 4 and text.startswith("**") and text.endswith("**")
+        self.spelling = "$" in text or contains
         self._regex: re.Pattern[str] | None = None
         self._tokens: list[_Tok] | None = None
 
