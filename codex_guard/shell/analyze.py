@@ -156,7 +156,7 @@ REASON_PIPE_INTO_INTERPRETER = "pipe into a shell interpreter (… | sh)"
 REASON_STDIN_INTERPRETER = "heredoc/herestring feeding an interpreter"
 REASON_DYNAMIC_PROGRAM = "dynamic program name ($VAR)"
 REASON_PATTERN_PROGRAM = "glob or brace expansion in program name"
-REASON_DYNAMIC_SCRIPT = 'dynamic script passed to a shell (bash -c "$X")'
+REASON_DYNAMIC_SCRIPT = 'program text only known at run time (bash -c "$X", python -c "$X")'
 REASON_RECURSIVE_FUNCTION = "recursive shell function (possible fork bomb)"
 REASON_FORK_BOMB = "fork bomb (a function that runs itself in a pipe or in the background)"
 REASON_UNPARSED_TEXT = "text the parser could not place"
@@ -1556,6 +1556,8 @@ class _Analyzer:
                 and i < len(words)
                 and not any(w.text in ("-f", "--file") for w in words)
             ):
+                if words[i].dynamic:
+                    self.reason(REASON_DYNAMIC_SCRIPT)
                 self.code("awk", words[i].text, (*via, name), s, td)
             return
         if family is None or family in ("shell", "source", "iex", "pwsh"):
@@ -1570,6 +1572,8 @@ class _Analyzer:
                 and a[-1] in "ec"
                 and f"-{a[-1]}" in flags
             ):
+                if words[i + 1].dynamic:  # python3 -c "$(curl …)"
+                    self.reason(REASON_DYNAMIC_SCRIPT)
                 self.code(family, words[i + 1].text, (*via, f"{name} {a}"), s, td)
                 return
 
