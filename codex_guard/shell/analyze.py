@@ -297,8 +297,8 @@ MAX_SCRIPT_BYTES = 256 * 1024  # longer scripts are analysed on their first 256 
 MAX_NODES = 100_000  # syntax nodes visited over the whole analysis, nested scripts included
 MAX_SCRIPT_DEPTH = 8  # nested scripts: bash -c, eval, su -c, heredoc into a shell, ...
 MAX_TREE_DEPTH = 150  # syntax nesting plus wrapper chain (bounds Python recursion)
-PARSE_BUDGET = 0.4  # seconds of tree-sitter time per analysis, nested scripts included
-ANALYSIS_BUDGET = 0.6  # seconds for the whole analysis (parse and walk), checked every 256 nodes
+PARSE_BUDGET = 0.3  # seconds of tree-sitter time per analysis, nested scripts included
+ANALYSIS_BUDGET = 0.45  # seconds for the whole analysis (parse and walk), checked every 256 nodes
 MAX_COMMANDS = 500  # commands listed per analysis (each is matched against every rule)
 MAX_WORDS = 512  # words per command; longer commands are judged on their first 512
 MAX_UPSTREAM = 32  # programs remembered upstream of a pipeline stage
@@ -836,6 +836,8 @@ class _Analyzer:
                 else:  # `9=x cmd`: not a name, so bash runs `9=x` as the program
                     seen_name = True
                     words.append(w)
+            elif kind == "variable_assignment":  # `0a= FOO= a`: after the program, a word
+                words.append(self.assignment_word(child, s))
             elif kind == "command_name":
                 seen_name = True
                 inner = _first_named(child)
