@@ -21,7 +21,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import _parser
+from ._files import (
+    XARGS_INPUT,
+    change_dir,
+    file_key,
+    find_roots,
+    found_below,
+    listed_paths,
+    resolve_relative,
+    xargs_items,
+)
 from ._static import stage_output
+from ._tree import calls, first_named, forks, heredoc_pipe_tail, is_all_elements, programs_in
 from ._words import (
     QUOTED,
     SPLIT,
@@ -176,10 +187,6 @@ REASON_DEV_TCP = "network redirection (/dev/tcp or /dev/udp)"
 REASON_GIT_CODE_CONFIG = "git -c setting that runs a command (alias !…, core.sshCommand, pager …)"
 REASON_INLINE_CODE = "code run by an interpreter (-c/-e) that is not fully analysed"
 
-# What ``xargs CMD`` appends when its input is unknown (a dynamic word).
-XARGS_INPUT = "$XARGS_INPUT"
-# The unknown part of a file ``find`` finds below a root (``./$FIND_RESULT``).
-FIND_RESULT = "$FIND_RESULT"
 # Same-script values of a few environment variables, in the spelling rules expect.
 _ENV_VALUES: dict[str, list[tuple[str, bool]]] = {
     "HOME": [("~", False)],
@@ -256,37 +263,6 @@ _BRANCHING = frozenset(
         "subshell",
         "command_substitution",
         "process_substitution",
-    }
-)
-# find tests after which the search roots themselves are not (necessarily) among the results.
-_FIND_TESTS = frozenset(
-    {
-        "-name",
-        "-iname",
-        "-path",
-        "-ipath",
-        "-wholename",
-        "-iwholename",
-        "-regex",
-        "-iregex",
-        "-newer",
-        "-mtime",
-        "-mmin",
-        "-atime",
-        "-amin",
-        "-ctime",
-        "-cmin",
-        "-size",
-        "-user",
-        "-group",
-        "-perm",
-        "-empty",
-        "-links",
-        "-inum",
-        "-samefile",
-        "-lname",
-        "-ilname",
-        "-used",
     }
 )
 MAX_FUNCTION_CALLS = 32  # function bodies re-analysed with their call's arguments
@@ -637,7 +613,7 @@ class _Analyzer:
             stage_io = _IO(piped, io.feeds, False, upstream, stage_in, paths)
             self.visit(child, s, stage_io, td + 1)
             text = self.stage_text(child, stage_in)
-            paths = _listed_paths(self.stage_words or []) if child.type == "command" else None
+            paths = listed_paths(self.stage_words or []) if child.type == "command" else None
             upstream = self.upstream_after(upstream, before)
 
     def stage_text(self, child: Node, stage_in: bytes | None) -> bytes | None:
@@ -687,7 +663,7 @@ class _Analyzer:
     def redirected_statement(self, node: Node, s: _Src, io: _IO, td: int) -> None:
         body = node.child_by_field_name("body")
         others = [c for c in node.children if body is None or c != body]
-        tail = _heredoc_pipe_tail(others)
+        tail = heredoc_pipe_tail(others)
         if body is not None and body.type == "command":
             self.tick()
             before = len(self.commands)
@@ -733,9 +709,9 @@ class _Analyzer:
         if not name or body is None:
             self.visit_children(node, s, _NO_IO, td)
             return
-        if _calls(body, name, s.src):
+        if calls(body, name, s.src):
             self.reason(REASON_RECURSIVE_FUNCTION)
-            if _forks(body):
+            if forks(body):
                 self.reason(REASON_FORK_BOMB)
         self.functions[name] = (body, s, td)
 
@@ -840,7 +816,7 @@ class _Analyzer:
                 words.append(self.assignment_word(child, s))
             elif kind == "command_name":
                 seen_name = True
-                inner = _first_named(child)
+                inner = first_named(child)
                 w = self.eval_word(inner if inner is not None else child, s)
                 w.start, w.end = child.start_byte, child.end_byte
                 words.append(w)
@@ -914,18 +890,18 @@ class _Analyzer:
         for i, w in enumerate(words[1:], 1):
             a = w.text
             if a.startswith(("--output=", "--output-document=")):
-                self.downloads[_file_key(a.split("=", 1)[1])] = name
+                self.downloads[file_key(a.split("=", 1)[1])] = name
             elif a in ("--output", "--output-document") and i + 1 < len(words):
-                self.downloads[_file_key(words[i + 1].text)] = name
+                self.downloads[file_key(words[i + 1].text)] = name
             elif a.startswith("-") and not a.startswith("--") and letter in a:
                 rest = a[a.index(letter) + 1 :]
                 if rest:
-                    self.downloads[_file_key(rest)] = name
+                    self.downloads[file_key(rest)] = name
                 elif i + 1 < len(words):
-                    self.downloads[_file_key(words[i + 1].text)] = name
+                    self.downloads[file_key(words[i + 1].text)] = name
         for op, target in redirects:
             if op.lstrip("1") in (">", ">>", ">|", "&>") and target:
-                self.downloads[_file_key(target)] = name
+                self.downloads[file_key(target)] = name
 
     def redirect_parts(
         self,
@@ -1205,16 +1181,16 @@ class _Analyzer:
             if out is not None:
                 values = [(out, False)]
             else:
-                sources = _programs_in(node, s.src)
+                sources = programs_in(node, s.src)
         elif kind == "process_substitution":
             # a /dev/fd/N path: not an arbitrary file; its content comes from `sources`
-            sources = _programs_in(node, s.src)
+            sources = programs_in(node, s.src)
             code = self.static_substitution(node, s)
             values = [(raw, False)]
         if not values:
             values = [(raw, True)]
         mark = QUOTED if quoted or kind == "process_substitution" else SPLIT
-        if kind in ("expansion", "simple_expansion") and _is_all_elements(node, s.src):
+        if kind in ("expansion", "simple_expansion") and is_all_elements(node, s.src):
             mark = SPLIT  # "${a[@]}": one word per element even when quoted
         alts = [(v, (QUOTED if d else mark) * len(v), d) for v, d in values]
         w = Word(alts[0][0], alts[0][1], alts[0][2], start, end)
@@ -1234,7 +1210,7 @@ class _Analyzer:
         """``$NAME``, ``${NAME}``, ``${NAME:-default}``, ``${NAME:?}``, ``${NAME:+alt}``."""
         children = list(node.children)
         if node.type == "simple_expansion":
-            name_node = _first_named(node)
+            name_node = first_named(node)
             if name_node is None:
                 return None
             name = _parser.node_text(name_node, s.src) or ""
@@ -1297,7 +1273,7 @@ class _Analyzer:
                     return None
                 if not child.is_named or child.type == "comment":
                     continue
-                target = _first_named(child) if child.type == "command_name" else child
+                target = first_named(child) if child.type == "command_name" else child
                 w = self.eval_word(target if target is not None else child, s)
                 if w.dynamic or w.alts:
                     return None
@@ -1416,9 +1392,9 @@ class _Analyzer:
             dynamic |= {0}  # /usr/bin/r? : the program is whatever the glob matches
         sources = [(i, w.sources) for i, w in enumerate(words) if w.sources]
         sources += [
-            (i, (self.downloads[_file_key(w.text)],))
+            (i, (self.downloads[file_key(w.text)],))
             for i, w in enumerate(words)
-            if not w.dynamic and _file_key(w.text) in self.downloads
+            if not w.dynamic and file_key(w.text) in self.downloads
         ]
         stdin_from = io.upstream + tuple(op for op, _t in redirects if op in ("<<", "<<<"))
         if len(self.commands) >= MAX_COMMANDS:
@@ -1437,7 +1413,7 @@ class _Analyzer:
             )
         )
         if self.cwd and self.cwd[0] in "/~" and not prog.dynamic:
-            resolved = _resolve_relative(words, self.cwd)
+            resolved = resolve_relative(words, self.cwd)
             if resolved is not None:  # `cd ~ && rm -rf .` also runs as `rm -rf ~`
                 self.emit(resolved, assignments, (*via, f"cd {self.cwd}"), io, s, td + 1, redirects)
         for a in assignments:
@@ -1600,7 +1576,7 @@ class _Analyzer:
         if family is not None:
             self.inline_code(name, family, words, via, s, td)
         if name in ("cd", "pushd"):
-            self.cwd = _change_dir(self.cwd, words)
+            self.cwd = change_dir(self.cwd, words)
             return
         if name in ("read", "mapfile", "readarray", "getopts", "printf", "let"):
             for var in _set_by(name, words):  # values only known at run time
@@ -1682,7 +1658,7 @@ class _Analyzer:
             literal = [f for f in io.feeds if not f.dynamic]
             if text is None and len(io.feeds) == 1 and literal:
                 text = literal[0].text.encode("utf-8", "surrogatepass")
-            items = _xargs_items(text, lines) if text is not None else None
+            items = xargs_items(text, lines) if text is not None else None
             if inner.placeholder:
                 ph = inner.placeholder
                 for item in items or []:
@@ -1959,7 +1935,7 @@ class _Analyzer:
         args = [w.text for w in words[end + 1 :]] if end < len(words) else []
         if not cmd:
             if io.text is not None:
-                for line in _xargs_items(io.text, lines=True):
+                for line in xargs_items(io.text, lines=True):
                     self.script(line, (*via, "parallel"), s.depth + 1, td + 1)
             elif args:
                 for a in args:
@@ -1970,7 +1946,7 @@ class _Analyzer:
         template = " ".join(w.text for w in cmd)
         if "{" not in template:
             template += " {}"
-        values = args or ([XARGS_INPUT] if io.text is None else _xargs_items(io.text, True))
+        values = args or ([XARGS_INPUT] if io.text is None else xargs_items(io.text, True))
         for v in values[:MAX_VARIANTS]:
             self.script(template.replace("{}", v), (*via, "parallel"), s.depth + 1, td + 1)
 
@@ -1986,7 +1962,7 @@ class _Analyzer:
         ``{}`` is each file found: the roots themselves (unless a name test or ``-mindepth``
         excludes them) or anything beneath them (a dynamic word)."""
         n = len(words)
-        roots, roots_found, k = _find_roots(words)
+        roots, roots_found, k = find_roots(words)
         i = k
         while i < n:
             flag = words[i].text
@@ -2015,7 +1991,7 @@ class _Analyzer:
                         for w in inner
                     ]
                     self.emit(lit, assignments, fvia, _IO(xargs=True), s, td + 1)
-            for found in _found_below(roots, flag.endswith("dir")) if inner else []:
+            for found in found_below(roots, flag.endswith("dir")) if inner else []:
                 dyn = [
                     Word(w.text.replace("{}", found), QUOTED * len(w.text), True)
                     if "{}" in w.text
@@ -2024,57 +2000,6 @@ class _Analyzer:
                 ]
                 self.emit(dyn, assignments, fvia, _IO(xargs=True), s, td + 1)
             i = j + 1
-
-
-def _find_roots(words: list[Word]) -> tuple[list[Word], bool, int]:
-    """``find``'s search roots, whether the roots themselves are among the results (no name
-    test, no ``-mindepth``), and the index of the first expression word."""
-    n = len(words)
-    k = 1
-    while k < n and words[k].text in ("-L", "-H", "-P", "-O0", "-O1", "-O2", "-O3"):
-        k += 1
-    roots: list[Word] = []
-    while k < n and not words[k].text.startswith(("-", "(", "!")) and words[k].text != "\\(":
-        roots.append(words[k])
-        k += 1
-    if not roots:
-        roots = [Word.literal(".")]
-    filtered = bool({w.text for w in words[k:]} & _FIND_TESTS)
-    roots_found = not filtered and not any(
-        w.text == "-mindepth" and i + 1 < n and words[i + 1].text != "0"
-        for i, w in enumerate(words)
-    )
-    return roots, roots_found, k
-
-
-def _found_below(roots: list[Word], execdir: bool) -> list[str]:
-    """Spellings of "a file found below a root": ``ROOT/$FIND_RESULT`` (``-execdir``:
-    ``./$FIND_RESULT``), the unknown part written as a variable."""
-    if execdir:
-        return ["./" + FIND_RESULT]
-    out = []
-    for root in roots[:MAX_VARIANTS]:
-        base = root.text.rstrip("/")
-        out.append(("" if root.text.startswith("/") and not base else base) + "/" + FIND_RESULT)
-    return out
-
-
-def _listed_paths(words: list[Word]) -> list[tuple[str, bool]] | None:
-    """The paths a pipeline stage lists, one per line, as (spelling, dynamic): ``find ROOTS``
-    (the roots unless filtered, and files below them), ``git ls-files``/``git diff
-    --name-only`` (files below the working directory); None for anything else."""
-    if not words or any(w.dynamic for w in words):
-        return None
-    name = words[0].text.rsplit("/", 1)[-1]
-    if name == "find":
-        roots, roots_found, _k = _find_roots(words)
-        out = [(r.text, False) for r in roots] if roots_found else []
-        return out + [(p, True) for p in _found_below(roots, False)]
-    texts = [w.text for w in words[1:]]
-    lists_files = texts[:1] == ["ls-files"] or (texts[:1] == ["diff"] and "--name-only" in texts)
-    if name == "git" and lists_files:
-        return [("./" + XARGS_INPUT, True)]
-    return None
 
 
 def _split_fields(word: Word) -> list[Word] | None:
@@ -2104,40 +2029,6 @@ def _split_fields(word: Word) -> list[Word] | None:
     return pieces
 
 
-def _resolve_relative(words: list[Word], cwd: str) -> list[Word] | None:
-    """``words`` with operands that are plainly relative paths (``.``, ``..``, ``*``,
-    ``./x``, ``../x``) spelled from the known ``cwd``; None when there are none."""
-    out: list[Word] = [words[0]]
-    changed = False
-    base = cwd.rstrip("/")
-    for w in words[1:]:
-        a = w.text
-        if not w.dynamic and (a in (".", "..", "*") or a.startswith(("./", "../", "*/"))):
-            rest = a[2:] if a.startswith("./") else ("" if a == "." else a)
-            text = (base + "/" + rest).rstrip("/") if rest else (cwd if cwd != "" else "/")
-            out.append(Word(text or "/", (text or "/").replace("*", QUOTED), False))
-            changed = True
-        else:
-            out.append(w)
-    return out if changed else None
-
-
-def _first_named(node: Node) -> Node | None:
-    """The first named child, or None (``named_child(0)`` raises on a childless node)."""
-    return node.named_children[0] if node.named_child_count else None
-
-
-def _is_all_elements(node: Node, src: bytes) -> bool:
-    """``${NAME[@]}`` or ``$@`` (one word per element even inside double quotes)."""
-    sub = _first_named(node)
-    if sub is not None and sub.type == "special_variable_name":
-        return _parser.node_text(sub, src) == "@"
-    if sub is None or sub.type != "subscript":
-        return False
-    index = sub.child_by_field_name("index")
-    return index is not None and _parser.node_text(index, src) == "@"
-
-
 def _set_by(name: str, words: list[Word]) -> list[str]:
     """Variables a builtin sets from run-time data (``read a b``, ``mapfile arr``,
     ``printf -v v …``, ``getopts spec v``, ``let v=…``)."""
@@ -2164,70 +2055,6 @@ def _set_by(name: str, words: list[Word]) -> list[str]:
     return [v for v in out if is_assignment_word(v + "=")]
 
 
-def _change_dir(cwd: str | None, words: list[Word]) -> str | None:
-    """The working directory after ``cd``/``pushd`` ``words`` (see :attr:`Command.cwd`)."""
-    import posixpath
-
-    args = [w for w in words[1:] if not (w.text.startswith("-") and len(w.text) > 1)]
-    if not args:
-        return "~" if words[0].text == "cd" else ""
-    target = args[0]
-    if target.dynamic or target.text in ("-", "") or target.text.startswith("+"):
-        return ""
-    path = target.text
-    if path.startswith("/"):
-        return "/" + posixpath.normpath(path).lstrip("/")
-    if path == "~" or path.startswith("~/"):
-        if ".." in path.split("/"):
-            return ""
-        rest = posixpath.normpath("/" + path[2:]) if len(path) > 2 else "/"
-        return "~" if rest == "/" else "~" + rest
-    if cwd == "":
-        return ""
-    base = cwd if cwd is not None else "."
-    if base == "~" or base.startswith("~/"):
-        if ".." in path.split("/"):
-            return ""
-        return posixpath.normpath(base + "/" + path)
-    return posixpath.normpath(base + "/" + path)
-
-
-def _heredoc_pipe_tail(others: list[Node]) -> Node | None:
-    """The pipeline tree-sitter-bash nests inside a heredoc redirect (``cat <<EOF | sh``)."""
-    for child in others:
-        if child.type == "heredoc_redirect":
-            for part in child.named_children:
-                if part.type == "pipeline":
-                    return part
-    return None
-
-
-def _calls(body: Node, name: str, src: bytes) -> bool:
-    """Whether a function body names the function as a command (bounded walk)."""
-    stack = [body]
-    seen = 0
-    while stack and seen < 5000:
-        n = stack.pop()
-        seen += 1
-        if n.type == "command_name" and (_parser.node_text(n, src) or "").strip("'\"\\") == name:
-            return True
-        stack.extend(n.children)
-    return False
-
-
-def _forks(node: Node) -> bool:
-    """Whether a function body holds a pipeline or a background ``&`` (bounded walk)."""
-    stack = [node]
-    seen = 0
-    while stack and seen < 5000:
-        n = stack.pop()
-        seen += 1
-        if n.type == "pipeline" or (not n.is_named and n.type == "&"):
-            return True
-        stack.extend(n.children)
-    return False
-
-
 def _brace_words(words: list[Word]) -> list[Word]:
     """Brace expansion of each word (``~/.ssh/{config,id_rsa}`` -> two words)."""
     out: list[Word] = []
@@ -2244,44 +2071,8 @@ def _brace_words(words: list[Word]) -> list[Word]:
     return out
 
 
-def _file_key(path: str) -> str:
-    """A file path as the download tracker compares it (``./x`` and ``x`` are one file)."""
-    while path.startswith("./"):
-        path = path[2:]
-    return path
-
-
 def _dedupe(values: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
     return list(dict.fromkeys(values))[:MAX_VARIANTS]
-
-
-def _programs_in(node: Node, src: bytes) -> tuple[str, ...]:
-    """Basenames of the command names inside ``node`` (a substitution), bounded."""
-    out: dict[str, None] = {}
-    stack = [node]
-    seen = 0
-    while stack and seen < 2000:
-        n = stack.pop()
-        seen += 1
-        if n.type == "command_name":
-            text = (_parser.node_text(n, src) or "").strip("'\"\\")
-            out.setdefault(text.rsplit("/", 1)[-1] or text, None)
-        stack.extend(reversed(n.named_children))
-    return tuple(out)
-
-
-def _xargs_items(text: bytes, lines: bool = False) -> list[str]:
-    """The arguments ``xargs`` reads from ``text``: blank-separated (quotes honoured), or one
-    per line with ``-I``."""
-    s = text.decode("utf-8", "replace")
-    if lines:
-        return [line for line in s.split("\n") if line.strip()]
-    import shlex
-
-    try:
-        return shlex.split(s)
-    except ValueError:
-        return s.split()
 
 
 def _valid_assignment_node(node: Node, s: _Src) -> bool:
