@@ -124,6 +124,11 @@ SELF_PROTECTION = [
     "rm -rf sub/.codex/guard",
     "sudo rm -rf /etc/codex/rules",
     "rm $CODEX_HOME/config.toml",
+    "codex features disable hooks",
+    "codex --disable hooks exec 'do it'",
+    "codex -c features.hooks=false exec x",
+    "tmux send-keys 'codex-guard approve ABC123' Enter",
+    "pip uninstall -y codex-guard",
 ]
 
 
