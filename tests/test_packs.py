@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 
 from codex_guard.hook import judge_command
 from codex_guard.policy.errors import PolicyError
-from codex_guard.policy.guard import (
-    ArgvContext,
+from codex_guard.policy.globs import (
     expand_braces,
     glob_tokens,
     globs_intersect,
     operand_variants,
 )
+from codex_guard.policy.guard import ArgvContext
 from codex_guard.policy.layers import PACKS_DIR, discover, load_files
 from codex_guard.policy.parser import PolicyParser
 
@@ -462,7 +462,7 @@ def test_pathological_glob_operands_end_conservatively(command: str, cwd: str) -
 
 
 def test_intersection_budget_raises() -> None:
-    from codex_guard.policy.guard import OutOfBudget
+    from codex_guard.policy.globs import OutOfBudget
 
     rule = glob_tokens("**/x/**b", glob=False)
     operand = glob_tokens("x/" + "*a" * 500, glob=True)
