@@ -241,13 +241,16 @@ def expand_braces(word: str, limit: int = 64) -> list[str]:
     return out or [word]
 
 
+_PWD_SUBST = re.compile(r"\$\(\s*pwd\s*\)|`\s*pwd\s*`")
+
+
 def _resolve_vars(arg: str) -> str:
     def sub(m: re.Match[str]) -> str:
         name = m.group("b") or m.group("s")
         known = _KNOWN_VARS.get(name)
         return known if known is not None else m.group(0)
 
-    return _VAR_RE.sub(sub, arg)
+    return _VAR_RE.sub(sub, _PWD_SUBST.sub(".", arg))
 
 
 def _normalise(a: str) -> str:
@@ -299,20 +302,60 @@ def _dynamic_pattern(text: str) -> str:
                     if depth == 0:
                         break
                 j += 1
+            out.append(_known_substitution(text[i + 2 : j]) if close == ")" else "\0")
+            if close == "}" and text[i + 2 : j].split(":", 1)[0] in _WORD_VARS:
+                out[-1] = "\2"
             i = j + 1
-            out.append("\0")
-        elif c == "$" and i + 1 < n and (text[i + 1].isalnum() or text[i + 1] in "_@*#?!-"):
+        elif c == "$" and i + 1 < n and (text[i + 1].isalnum() or text[i + 1] in "_@*#?!-$"):
             j = i + 2
             if text[i + 1].isalpha() or text[i + 1] == "_":
                 while j < n and (text[j].isalnum() or text[j] == "_"):
                     j += 1
-            below = text[i + 1 : j] in _BELOW_VARS and i > 0 and text[i - 1] == "/"
+            name = text[i + 1 : j]
+            below = name in _BELOW_VARS and i > 0 and text[i - 1] == "/"
             i = j
-            out.append("\1" if below else "\0")
+            out.append("\1" if below else "\2" if name in _WORD_VARS or name == "$" else "\0")
         else:
             out.append(c)
             i += 1
     return "".join(out)
+
+
+# Run-time values that are one path component (never contain `/`): user and host names, ids,
+# numbers. `$(cmd)` outputs known well enough to match by: a temporary directory, the cwd.
+_WORD_VARS = frozenset(
+    {
+        "USER",
+        "LOGNAME",
+        "HOSTNAME",
+        "UID",
+        "EUID",
+        "PPID",
+        "RANDOM",
+        "BASHPID",
+        "SECONDS",
+        "EPOCHSECONDS",
+        "LINENO",
+    }
+)
+_WORD_COMMANDS = ("whoami", "id", "date", "hostname", "uname", "basename", "nproc", "uuidgen")
+
+
+def _known_substitution(body: str) -> str:
+    """The glob a ``$(body)`` stands for: ``\0`` (anything) unless the command is known."""
+    words = body.split()
+    if not words:
+        return "\0"
+    if words[0] == "mktemp" and "-p" not in words and "--tmpdir" not in words:
+        return "/tmp/\2"
+    if words[0] == "pwd" or words[:3] == ["git", "rev-parse", "--show-toplevel"]:
+        return "."
+    if words[0] in _WORD_COMMANDS:
+        return "\2"
+    return "\0"
+
+
+_RUNTIME_MARKS = frozenset("\0\1\2")
 
 
 def _has_glob(s: str) -> bool:
@@ -361,11 +404,13 @@ def cached_regex(text: str) -> re.Pattern[str]:
 
 def _dyn_tokens(pattern: str) -> list[_Tok]:
     toks: list[_Tok] = []
-    for part in re.split("([\0\1])", pattern):
+    for part in re.split("([\0\1\2])", pattern):
         if part == "\0":
             toks.append(("**", "dyn"))
         elif part == "\1":
             toks.append(("**", "below"))
+        elif part == "\2":  # one run-time path component: like a bash `*` (no leading `.`)
+            toks.append(("*", True))
         elif part:
             toks += glob_tokens(part, glob=True)
     return toks
@@ -407,9 +452,9 @@ def operand_hit(
         pattern = v
         if dynamic:  # the shell layer says bash only knows this word at run time
             pattern = _dynamic_pattern(v)
-            if "\0" not in pattern and "\1" not in pattern and "$" not in op and "`" not in op:
+            if not _RUNTIME_MARKS & set(pattern) and "$" not in op and "`" not in op:
                 pattern = "\0"  # e.g. `<xargs input>`: no visible expansion, all unknown
-        runtime = "\0" in pattern or "\1" in pattern
+        runtime = bool(_RUNTIME_MARKS & set(pattern))
         if not runtime and (not _has_glob(pattern) or any(ch.isspace() for ch in pattern)):
             continue  # a word with blanks came quoted: its `*` is text, not a glob
         toks = _dyn_tokens(pattern)
@@ -420,7 +465,7 @@ def operand_hit(
                 continue
         except OutOfBudget:
             return MAYBE
-        shown = pattern.replace("\0", "**").replace("\1", "**")
+        shown = pattern.replace("\0", "**").replace("\1", "**").replace("\2", "*")
         if any(p.regex.match(shown) for p in nots):
             continue
         return MAYBE if runtime else "yes"
