@@ -45,7 +45,7 @@ def _deny_reason(obj: dict[str, Any] | None) -> str:
 
 def test_forbidden_on_codex_is_a_deny_naming_rule_file_and_justification(henv: HookEnv) -> None:
     reason = _deny_reason(_out(henv.run(pre_tool("rm -rf ~"))))
-    assert "forbidden" in reason and "baseline.rules:" in reason
+    assert "forbidden" in reason and "catastrophic.rules:" in reason
     assert "recursive delete of the root, home or a system directory" in reason
 
 

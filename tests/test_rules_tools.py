@@ -60,7 +60,7 @@ def test_builtin_packs_pass_quietly(guard_cmd: list[str]) -> None:
     assert (p.returncode, p.stdout, p.stderr) == (0, "", "")
     v = _guard(guard_cmd, "test", "-v", PACKS_DIR)
     assert v.returncode == 0
-    assert " 0 failed" in v.stdout and "baseline.rules:" in v.stdout
+    assert " 0 failed" in v.stdout and "catastrophic.rules:" in v.stdout
     assert "FAIL" not in v.stdout
 
 

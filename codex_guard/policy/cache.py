@@ -7,8 +7,8 @@ stores the evaluated :class:`~codex_guard.policy.layers.LoadedPolicy` in the use
 its key holds.
 
 The key is the codex-guard version, the stat (path, size, mtime in ns, inode) of every discovered
-rule file with its layer, and the stat of the modules that evaluate rules (so an upgrade or an
-edited checkout never reuses an old layout). Discovery itself (listing the rule folders, reading
+rule file with its layer, and the stat of every module of the ``policy`` package (so an upgrade or
+an edited checkout never reuses an old layout). Discovery itself (listing the rule folders, reading
 project trust) runs on every call, so a new, removed or re-trusted file changes the key at once.
 
 Entries are pickles written atomically (temporary file + ``os.replace``) into a 0700 folder as
@@ -32,16 +32,6 @@ from codex_guard.policy.layers import Discovery, LoadedPolicy, discover, load_di
 
 _MAGIC = "codex-guard-policy-cache/1"
 _KEEP = 32  # entries kept per cache folder; older ones are pruned on write
-_SOURCES = (
-    "parser.py",
-    "guard.py",
-    "rule.py",
-    "policy.py",
-    "layers.py",
-    "network.py",
-    "requirements.py",
-    "cache.py",
-)
 
 
 class LazyPattern:
@@ -134,7 +124,10 @@ def cache_key(found: Discovery) -> str:
 
     here = os.path.dirname(os.path.abspath(__file__))
     parts: list[object] = [_MAGIC, __version__, sys.version_info[:2]]
-    parts += [(name, _stat(os.path.join(here, name))) for name in _SOURCES]
+    # every module of the rules engine: an edited checkout or an upgrade never reuses a layout
+    parts += [
+        (n, _stat(os.path.join(here, n))) for n in sorted(os.listdir(here)) if n.endswith(".py")
+    ]
     parts.append(found.cache_key())
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 

@@ -2,29 +2,28 @@
 
 Codex's ``prefix_rule`` matches literal argv prefixes only, so ``rm -r -f /``, ``rm ~ -rf`` or
 ``git push origin main --force`` escape a prefix rule for ``rm -rf`` / ``git push --force``.
-A ``guard_rule`` judges the whole argv: the program, an optional subcommand, required options in
-any position (short options also inside clusters such as ``-rf``) and operands matched by globs
-after normalisation (``$HOME``/``${HOME}`` → ``~``, trailing slashes, ``..`` in absolute paths).
+A ``guard_rule`` judges the whole command: the program, leading operands (subcommands), options in
+any position (short options also inside clusters such as ``-rf``), operands matched by path globs
+after normalisation (``$HOME``/``${HOME}`` → ``~``, trailing slashes, ``..`` resolved lexically,
+brace expansion, a glob operand such as ``~/.ss?/id_*`` against every path it could expand to),
+redirect targets, the programs upstream in a pipeline and the programs whose output makes up an
+operand (``bash <(curl …)``).
 
 Codex refuses to start when a ``rules/`` file uses an unknown builtin, so ``guard_rule`` is only
-available in codex-guard's built-in packs and in ``guard/`` folders (DESIGN.md §3).
+available in codex-guard's built-in packs and in ``guard/`` folders (DESIGN.md §3). The language
+reference with every parameter and examples is ``docs/rules.md``.
 
-Signature (positional order)::
+Signature (positional order; the first twelve are the original ones)::
 
     guard_rule(program, decision="forbidden", justification=None, subcommand=None, options=None,
                args=None, not_args=None, no_args=False, value_options=None, match=None,
-               not_match=None, unless_args=None)
+               not_match=None, unless_args=None, operands=None, not_options=None, dest=None,
+               literals=False, writes=None, reads=None, stdin_from=None, arg_from=None,
+               program_from=None)
 
-* ``program``: list of program basenames.
-* ``subcommand``: list; the first operand must be one of them (``git push``).
-* ``options``: list of groups, each a string or a list of alternative spellings; every group must
-  be present somewhere in the argv (``[["-r", "-R", "--recursive"], ["-f", "--force"]]``).
-* ``args`` / ``not_args``: globs (``*`` and ``?`` stay within one path component, ``**`` crosses
-  them, ``[…]`` is a class); at least one operand must match ``args`` and not ``not_args``.
-* ``unless_args``: globs; when any operand matches one, the rule does not apply (for example a
-  loopback URL for an upload rule).
-* ``no_args``: the program must be called with no arguments at all.
-* ``value_options``: options that take the next word as their value (``git -C DIR``).
+Every given condition must hold (they are ANDed). A condition that holds only because an operand
+is known at run time only (``rm -rf $X``) caps the match at ``prompt``. Path globs and operand
+matching live in :mod:`codex_guard.policy.globs`.
 """
 
 from __future__ import annotations
@@ -35,78 +34,90 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codex_guard.policy import rshlex
-from codex_guard.policy.paths import normalize_lexically
+from codex_guard.policy.globs import (
+    MATCH_STEPS,
+    MAYBE,
+    Pattern,
+    cached_regex,
+    operand_hit,
+)
 from codex_guard.policy.rule import RuleMatch, Source, rust_debug_str
 
-_HOME_VARS = ("${HOME:?}", "${HOME}", "$HOME")
+_SUBST_RE = re.compile(
+    r"(?:\$\(|<\(|>\(|`)\s*(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?P<p>[^\s;|&()`'\"]+)"
+)
+_LITERAL_RE = re.compile(r"'([^'\n]{1,4096})'|\"([^\"\n]{1,4096})\"")
+_WRITE_OPS = frozenset({">", ">>", ">|", "&>", "&>>", "<>", ">&"})
+_READ_OPS = frozenset({"<", "<>"})
+_DEST_OPTIONS = ("-t", "--target-directory")
+RUNTIME_NOTE = " (an operand is only known at run time, so the person decides)"
 
 
-def glob_to_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a path glob: ``**`` any text, ``*`` any text without ``/``, ``?`` one non-``/``
-    character, ``[…]`` a character class; everything else literal."""
-    out = []
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if c == "*":
-            if pattern.startswith("**", i):
-                out.append(".*")
-                i += 2
-                continue
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            j = pattern.find("]", i + 2)
-            if j < 0:
-                out.append(re.escape(c))
-            else:
-                body = pattern[i + 1 : j]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                body = body.replace("\\", "\\\\").replace("[", "\\[")
-                out.append("[" + body + "]")
-                i = j
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return re.compile("".join(out) + r"\Z", re.S)
+@dataclass(frozen=True)
+class ArgvContext:
+    """What the shell layer knows about one command beyond its argv.
+
+    Attributes:
+        redirects: ``(operator, target)`` pairs after quote removal, e.g. ``(">>", "~/.bashrc")``;
+            the operator keeps fd digits (``2>``); a heredoc is ``("<<", "")``, a herestring
+            ``("<<<", text)``.
+        stdin_from: basenames of every command upstream in the same pipeline (outermost first);
+            ``"<<"``/``"<<<"`` when fed by a heredoc/herestring.
+        dynamic: argv indices whose value is only known at run time (the argv keeps the source
+            text, e.g. ``$1`` or ``$(curl …)``).
+        sources: argv index → basenames of the programs whose output makes up that word.
+    """
+
+    redirects: tuple[tuple[str, str], ...] = ()
+    stdin_from: tuple[str, ...] = ()
+    dynamic: frozenset[int] = frozenset()
+    sources: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
-def operand_variants(arg: str) -> set[str]:
-    """The spellings an operand is matched under: as written, with ``$HOME`` forms as ``~``,
-    trailing slashes dropped, and ``.``/``..`` resolved lexically in absolute and ``~`` paths."""
-    out = {arg}
-    a = arg
-    for var in _HOME_VARS:
-        if a == var or a.startswith(var + "/"):
-            a = "~" + a[len(var) :]
-            break
-    if a.startswith("/"):
-        a = normalize_lexically(a)
-    elif a == "~" or a.startswith("~/"):
-        rest = normalize_lexically("/" + a[2:]) if len(a) > 2 else "/"
-        a = "~" if rest == "/" else "~" + rest
-    elif len(a) > 1:
-        a = a.rstrip("/") or "/"
-    out.add(a)
-    return out
+# ------------------------------------------------------------------------------------ the rule
+
+
+def _program_matches(globs: tuple[str, ...], name: str) -> bool:
+    for g in globs:
+        if g == name or (("*" in g or "?" in g or "[" in g) and cached_regex(g).match(name)):
+            return True
+    return False
+
+
+def _has_option(opts: set[str], want: str) -> bool:
+    """``want`` is an option spelling or a glob over option tokens (``--forc*``,
+    ``--volume=/:*``)."""
+    if want in opts:
+        return True
+    if "*" in want or "?" in want or "[" in want:
+        rx = cached_regex(want)
+        return any(rx.match(o) for o in opts)
+    return False
 
 
 @dataclass
 class GuardRule:
-    """A compiled ``guard_rule`` call (see the module docstring for the semantics)."""
+    """A compiled ``guard_rule`` call (see the module docstring and ``docs/rules.md``)."""
 
     programs: tuple[str, ...]
     decision: str
     justification: str | None
     subcommand: tuple[str, ...] = ()
     options: tuple[tuple[str, ...], ...] = ()
-    args: tuple[re.Pattern[str], ...] = ()
-    not_args: tuple[re.Pattern[str], ...] = ()
-    unless_args: tuple[re.Pattern[str], ...] = ()
+    args: tuple[Pattern, ...] = ()
+    not_args: tuple[Pattern, ...] = ()
+    unless_args: tuple[Pattern, ...] = ()
     no_args: bool = False
     value_options: frozenset[str] = frozenset()
+    operands: tuple[tuple[Pattern, ...], ...] = ()
+    not_options: tuple[str, ...] = ()
+    dest: tuple[Pattern, ...] = ()
+    literals: bool = False
+    writes: tuple[Pattern, ...] = ()
+    reads: tuple[Pattern, ...] = ()
+    stdin_from: tuple[str, ...] = ()
+    arg_from: tuple[str, ...] = ()
+    program_from: tuple[str, ...] = ()
     source: Source = field(default_factory=lambda: Source("<memory>"))
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -123,6 +134,15 @@ class GuardRule:
         ("match", "list", False),
         ("not_match", "list", False),
         ("unless_args", "list", False),
+        ("operands", "list", False),
+        ("not_options", "list", False),
+        ("dest", "list", False),
+        ("literals", "bool", False),
+        ("writes", "list", False),
+        ("reads", "list", False),
+        ("stdin_from", "list", False),
+        ("arg_from", "list", False),
+        ("program_from", "list", False),
     ]
 
     @classmethod
@@ -138,9 +158,12 @@ class GuardRule:
 
         def strings(name: str) -> tuple[str, ...]:
             vals = b.get(name) or []
-            if not all(isinstance(v, str) for v in vals):
-                raise error(f"invalid rule: guard_rule {name} must be a list of strings")
+            if not all(isinstance(v, str) and v for v in vals):
+                raise error(f"invalid rule: guard_rule {name} must be a list of non-empty strings")
             return tuple(vals)
+
+        def pats(name: str) -> tuple[Pattern, ...]:
+            return tuple(Pattern(p) for p in strings(name))
 
         programs = strings("program")
         if not programs:
@@ -151,88 +174,236 @@ class GuardRule:
             if not alts or not all(isinstance(x, str) and x.startswith("-") for x in alts):
                 raise error("invalid rule: guard_rule options must be option strings or lists")
             groups.append(alts)
+        operands: list[tuple[Pattern, ...]] = []
+        for g in b.get("operands") or []:
+            alts = (g,) if isinstance(g, str) else tuple(g)
+            if not alts or not all(isinstance(x, str) and x for x in alts):
+                raise error("invalid rule: guard_rule operands must be strings or lists of strings")
+            operands.append(tuple(Pattern(x) for x in alts))
+        not_options = strings("not_options")
+        if not all(o.startswith("-") for o in not_options):
+            raise error("invalid rule: guard_rule not_options must be option strings")
         return cls(
             programs=programs,
             decision=parse_decision(b.get("decision", "forbidden")),
             justification=parse_justification(b.get("justification")),
             subcommand=strings("subcommand"),
             options=tuple(groups),
-            args=tuple(glob_to_regex(p) for p in strings("args")),
-            not_args=tuple(glob_to_regex(p) for p in strings("not_args")),
-            unless_args=tuple(glob_to_regex(p) for p in strings("unless_args")),
+            args=pats("args"),
+            not_args=pats("not_args"),
+            unless_args=pats("unless_args"),
             no_args=bool(b.get("no_args", False)),
             value_options=frozenset(strings("value_options")),
+            operands=tuple(operands),
+            not_options=not_options,
+            dest=pats("dest"),
+            literals=bool(b.get("literals", False)),
+            writes=pats("writes"),
+            reads=pats("reads"),
+            stdin_from=strings("stdin_from"),
+            arg_from=strings("arg_from"),
+            program_from=strings("program_from"),
             source=source,
             raw={k: v for k, v in b.items() if k not in ("match", "not_match")},
         )
 
-    def _split(self, rest: list[str]) -> tuple[set[str], list[str]]:
+    def _split(self, rest: list[str]) -> tuple[set[str], list[int], str | None, int]:
+        """Options seen, operand positions (argv indices), the ``-t DIR`` value and its index."""
         opts: set[str] = set()
-        operands: list[str] = []
+        operands: list[int] = []
+        target: str | None = None
+        target_at = -1
         after_ddash = skip = False
-        for tok in rest:
+        for k, tok in enumerate(rest, start=1):
             if skip:
                 skip = False
+                if k - 1 >= 1 and rest[k - 2] in _DEST_OPTIONS:
+                    target, target_at = tok, k
                 continue
             if after_ddash or tok == "-" or not tok.startswith("-"):
-                operands.append(tok)
+                operands.append(k)
             elif tok == "--":
                 after_ddash = True
+                opts.add("--")  # so a rule can ask for `git checkout -- PATH`
             elif tok.startswith("--"):
-                opts.add(tok.split("=", 1)[0])
+                name = tok.split("=", 1)[0]
+                opts.add(name)
+                opts.add(tok)
+                if name == "--target-directory" and "=" in tok:
+                    target, target_at = tok.split("=", 1)[1], k
                 skip = tok in self.value_options
-            elif tok in self.value_options:
+            elif tok in self.value_options or (self.dest and tok in _DEST_OPTIONS):
                 opts.add(tok)
                 skip = True
             else:
                 opts.add(tok)
-                opts.update("-" + ch for ch in tok[1:])
-        return opts, operands
+                if not tok[1:].isdigit():  # `-15` is a number, not a cluster of -1 and -5
+                    opts.update("-" + ch for ch in tok[1:])
+        return opts, operands, target, target_at
 
-    def match(self, argv: list[str]) -> RuleMatch | None:
-        """Match ``argv`` (program already reduced to its basename); None when it does not."""
-        if not argv or argv[0] not in self.programs:
+    def match(self, argv: list[str], ctx: ArgvContext | None = None) -> RuleMatch | None:
+        """Match ``argv`` (program already reduced to its basename) in context ``ctx``.
+
+        Returns:
+            The match, whose decision is capped at ``prompt`` when it depends on a run-time value;
+            None when the rule does not apply. Without ``ctx`` run-time words are recognised by
+            their text (``$``, backticks) and sources by ``$(prog``/``<(prog``.
+        """
+        if not argv:
             return None
+        name = argv[0]
+        if not _program_matches(self.programs, name):
+            base = name.rsplit("/", 1)[-1]
+            if (
+                self.decision == "allow"
+                or base == name
+                or not _program_matches(self.programs, base)
+            ):
+                return None
         rest = list(argv[1:])
         if self.no_args:
-            return self._hit(argv) if not rest else None
-        opts, operands = self._split(rest)
+            return self._hit(argv, False) if not rest else None
+        maybe = False
+        budget = [MATCH_STEPS]
+        dyn = (
+            ctx.dynamic
+            if ctx is not None
+            else frozenset(k for k, a in enumerate(argv) if k and ("$" in a or "`" in a))
+        )
+        opts, positions, target, target_at = self._split(rest)
         if self.subcommand:
-            if not operands or operands[0] not in self.subcommand:
+            if not positions or argv[positions[0]] not in self.subcommand:
                 return None
-            operands = operands[1:]
+            positions = positions[1:]
+        for alts in self.operands:
+            if not positions:
+                return None
+            k = positions.pop(0)
+            hit = operand_hit(argv[k], k in dyn, alts, (), budget)
+            if hit is None:
+                return None
+            maybe = maybe or hit == MAYBE
         for group in self.options:
-            if not any(o in opts for o in group):
+            if not any(_has_option(opts, o) for o in group):
                 return None
-        if self.args and not any(self._operand_hits(op) for op in operands):
+        if any(_has_option(opts, o) for o in self.not_options):
             return None
-        if self.unless_args and any(p.match(op) for p in self.unless_args for op in operands):
+        if self.args:
+            hit = self._any_hit(argv, positions, dyn, self.args, budget)
+            if hit is None:
+                return None
+            maybe = maybe or hit == MAYBE
+        if self.dest:
+            if target is not None:
+                d, d_at = target, target_at
+            elif positions:
+                d_at = positions[-1]
+                d = argv[d_at]
+            else:
+                return None
+            hit = operand_hit(d, d_at in dyn, self.dest, self.not_args, budget)
+            if hit is None:
+                return None
+            maybe = maybe or hit == MAYBE
+        if self.unless_args and any(
+            p.regex.match(argv[k]) for p in self.unless_args for k in positions
+        ):
             return None
-        return self._hit(argv)
+        redirects = ctx.redirects if ctx is not None else ()
+        for pats, ops in ((self.writes, _WRITE_OPS), (self.reads, _READ_OPS)):
+            if not pats:
+                continue
+            hits = [
+                operand_hit(t, "$" in t or "`" in t, pats, (), budget)
+                for op, t in redirects
+                if op.lstrip("0123456789") in ops
+            ]
+            if "yes" in hits:
+                continue
+            if MAYBE not in hits:
+                return None
+            maybe = True
+        if self.stdin_from and not any(
+            _program_matches(self.stdin_from, p.rsplit("/", 1)[-1])
+            for p in (ctx.stdin_from if ctx is not None else ())
+        ):
+            return None
+        if self.arg_from and not self._from_sources(argv, ctx, self.arg_from, False):
+            return None
+        if self.program_from and not self._from_sources(argv, ctx, self.program_from, True):
+            return None
+        return self._hit(argv, maybe)
 
-    def _operand_hits(self, op: str) -> bool:
-        vs = operand_variants(op)
-        if not any(p.match(v) for p in self.args for v in vs):
-            return False
-        return not any(p.match(v) for p in self.not_args for v in vs)
+    def _any_hit(
+        self,
+        argv: list[str],
+        positions: list[int],
+        dyn: frozenset[int],
+        pats: tuple[Pattern, ...],
+        budget: list[int],
+    ) -> str | None:
+        best: str | None = None
+        for k in positions:
+            words = [argv[k]]
+            if self.literals and ("'" in argv[k] or '"' in argv[k]):
+                words = [a or b for a, b in _LITERAL_RE.findall(argv[k])]
+            for w in words:
+                hit = operand_hit(w, k in dyn and w is argv[k], pats, self.not_args, budget)
+                if hit == "yes":
+                    return hit
+                best = best or hit
+        return best
 
-    def _hit(self, argv: list[str]) -> RuleMatch:
+    @staticmethod
+    def _from_sources(
+        argv: list[str], ctx: ArgvContext | None, want: tuple[str, ...], program: bool
+    ) -> bool:
+        """Whether a word (the program itself when ``program``, else any word) was produced by
+        one of the programs ``want``."""
+        if ctx is not None:
+            progs = [p for k, ps in ctx.sources if k == 0 or not program for p in ps]
+        else:
+            words = argv[:1] if program else argv[1:]
+            progs = [m.group("p") for a in words for m in _SUBST_RE.finditer(a)]
+        return any(_program_matches(want, p.rsplit("/", 1)[-1]) for p in progs)
+
+    def _hit(self, argv: list[str], maybe: bool) -> RuleMatch:
+        if maybe and self.decision == "forbidden":
+            why = (self.justification or "matches a forbidden rule") + RUNTIME_NOTE
+            return RuleMatch(tuple(argv), "prompt", why, None, self)
         return RuleMatch(tuple(argv), self.decision, self.justification, None, self)
 
     @property
     def length(self) -> int:
         """Pattern length for 'most specific match' ordering: program + subcommand + groups."""
-        return 1 + (1 if self.subcommand else 0) + len(self.options) + (1 if self.args else 0)
+        n = 1 + (1 if self.subcommand else 0) + len(self.options) + len(self.operands)
+        return n + sum(1 for x in (self.args, self.dest, self.writes, self.reads) if x)
 
     def pattern_tokens(self) -> list[str]:
         """A readable summary of the rule, used where a prefix rule shows its pattern."""
-        out = ["|".join(self.programs)]
+
+        def globs(name: str, wrap: str = "<{}>") -> str:
+            vals = list(self.raw[name])
+            return wrap.format("|".join(vals[:4]) + ("|…" if len(vals) > 4 else ""))
+
+        progs = list(self.programs)
+        out = ["|".join(progs[:6]) + ("|…" if len(progs) > 6 else "")]
         if self.subcommand:
             out.append("|".join(self.subcommand))
+        out += ["|".join(p.text for p in alts) for alts in self.operands]
         out += ["|".join(g) for g in self.options]
         if self.raw.get("args"):
-            globs = list(self.raw["args"])
-            out.append("<" + "|".join(globs[:4]) + ("|…" if len(globs) > 4 else "") + ">")
+            out.append(globs("args"))
+        if self.raw.get("dest"):
+            out.append(globs("dest", "→<{}>"))
+        if self.raw.get("writes"):
+            out.append(globs("writes", "><{}>"))
+        if self.raw.get("reads"):
+            out.append(globs("reads", "<<{}>"))
+        if self.stdin_from:
+            out.insert(0, globs("stdin_from", "<{}> |"))
+        if self.arg_from:
+            out.append(globs("arg_from", "$(<{}>)"))
         if self.no_args:
             out.append("<no arguments>")
         return out
@@ -242,25 +413,78 @@ class GuardRule:
         return "GuardRule { " + ", ".join(f"{k}: {v!r}" for k, v in self.raw.items()) + " }"
 
 
+# ------------------------------------------------------------------------------------ examples
+
+_EXAMPLE_REDIRECTS = frozenset(
+    {">", ">>", ">|", "&>", "&>>", ">&", "<", "<>", "2>", "2>>", "1>", "<<<"}
+)
+
+
 def example_argv(ex: list[str]) -> list[str]:
     """An example as the hook would see it: an absolute program path reduced to its basename."""
-    if ex and "/" in ex[0]:
+    if ex and "/" in ex[0] and not _SUBST_RE.search(ex[0]):
         return [ex[0].rsplit("/", 1)[-1], *ex[1:]]
     return ex
+
+
+def example_command(ex: list[str]) -> tuple[list[str], ArgvContext]:
+    """An example's argv and context: ``|`` tokens split a pipeline (the last command is judged,
+    the earlier programs are its ``stdin_from``), and a redirect token (``>``, ``>>``, ``<``,
+    ``2>``, ``&>``, ``<<<`` …) followed by a word is a redirect, not an argument."""
+    upstream: list[str] = []
+    seg: list[str] = []
+    for tok in ex:
+        if tok == "|":
+            if seg:
+                upstream.append(example_argv(seg)[0])
+            seg = []
+        else:
+            seg.append(tok)
+    argv: list[str] = []
+    redirects: list[tuple[str, str]] = []
+    i = 0
+    while i < len(seg):
+        if seg[i] in _EXAMPLE_REDIRECTS and i + 1 < len(seg):
+            redirects.append((seg[i], seg[i + 1]))
+            i += 2
+            continue
+        argv.append(seg[i])
+        i += 1
+    if "<<<" in (op for op, _ in redirects):
+        upstream.append("<<<")
+    argv = example_argv(argv) if argv else [""]
+    dyn = frozenset(k for k, a in enumerate(argv) if k and ("$" in a or "`" in a))
+    sources = tuple(
+        (k, tuple(m.group("p").rsplit("/", 1)[-1] for m in _SUBST_RE.finditer(a)))
+        for k, a in enumerate(argv)
+        if _SUBST_RE.search(a)
+    )
+    return argv, ArgvContext(tuple(redirects), tuple(upstream), dyn, sources)
+
+
+def _example_matches(rule: GuardRule, ex: list[str]) -> bool:
+    argv, ctx = example_command(ex)
+    m = rule.match(argv, ctx)
+    return m is not None and m.decision == rule.decision
 
 
 def validate_guard_examples(
     rule: GuardRule, match: list[list[str]], not_match: list[list[str]]
 ) -> str | None:
-    """Check a guard rule's examples; the error message (Codex's wording) or None."""
+    """Check a guard rule's examples; the error message (Codex's wording) or None.
+
+    A ``match`` example must match with the rule's own decision (not one capped at ``prompt``
+    by a run-time operand); a ``not_match`` example must not match at all.
+    """
     for ex in not_match:
-        if rule.match(example_argv(ex)) is not None:
+        argv, ctx = example_command(ex)
+        if rule.match(argv, ctx) is not None:
             rendered = rshlex.try_join(ex) or "unable to render example"
             return f"expected example to not match rule `{rule.debug()}`: {rendered}"
     unmatched = [
         rshlex.try_join(ex) or "unable to render example"
         for ex in match
-        if rule.match(example_argv(ex)) is None
+        if not _example_matches(rule, ex)
     ]
     if unmatched:
         exs = ", ".join(rust_debug_str(u) for u in unmatched)

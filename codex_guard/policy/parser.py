@@ -481,13 +481,24 @@ def _example_results(p: _Pending, host_executables: dict[str, list[str]]) -> lis
     """Every example of one call checked as Codex does (temporary policy of that call's rules
     plus the host executables known so far, host resolution on)."""
     if p.guard:
-        from codex_guard.policy.guard import example_argv
+        from codex_guard.policy.guard import example_command
 
         rule = p.rules[0]
 
         def hits(ex: list[str]) -> str | None:
-            m = rule.match(example_argv(ex))
+            # the same test as validate_guard_examples: pipes and redirects in the example are
+            # the command's context; a match example needs the rule's own decision (not one
+            # capped at prompt by a run-time operand)
+            argv, ctx = example_command(ex)
+            m = rule.match(argv, ctx)
             return None if m is None else str(rule.debug())
+
+        def counts(ex: list[str], kind: str) -> bool:
+            argv, ctx = example_command(ex)
+            m = rule.match(argv, ctx)
+            if kind == "not_match":
+                return m is None
+            return m is not None and m.decision == rule.decision
     else:
         tmp = Policy(host_executables=dict(host_executables))
         for r in p.rules:
@@ -497,6 +508,9 @@ def _example_results(p: _Pending, host_executables: dict[str, list[str]]) -> lis
             ms = tmp.matches(ex, resolve_host_executables=True)
             return ms[0].debug() if ms else None
 
+        def counts(ex: list[str], kind: str) -> bool:
+            return (hits(ex) is None) == (kind == "not_match")
+
     toks = list(p.rules[0].pattern_tokens())
     if len(p.rules) > 1:
         toks[0] = "[" + "|".join(r.first for r in p.rules) + "]"
@@ -505,7 +519,7 @@ def _example_results(p: _Pending, host_executables: dict[str, list[str]]) -> lis
     for kind, examples in (("not_match", p.not_match), ("match", p.match)):
         for ex in examples:
             hit = hits(ex)
-            passed = (hit is None) if kind == "not_match" else (hit is not None)
+            passed = counts(ex, kind)
             rendered = rshlex.try_join(ex) or "unable to render example"
             by = hit if kind == "not_match" else None
             out.append(ExampleResult(p.source, text, kind, rendered, passed, by))

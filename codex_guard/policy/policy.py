@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from codex_guard.policy.errors import PolicyError
 from codex_guard.policy.network import NetworkRule
@@ -24,8 +24,8 @@ class ArgvRule(Protocol):
     decision: str
     justification: str | None
 
-    def match(self, argv: list[str]) -> RuleMatch | None:
-        """The match for ``argv`` or None."""
+    def match(self, argv: list[str], ctx: Any = None) -> RuleMatch | None:
+        """The match for ``argv`` (with the shell layer's ``ArgvContext``, if any) or None."""
         ...
 
 
@@ -120,11 +120,12 @@ class Policy:
             if r.matches_prefix(resolved)
         ]
 
-    def guard_matches(self, argv: list[str]) -> list[RuleMatch]:
-        """Matches of the codex-guard argv rules for ``argv`` (program already a basename)."""
+    def guard_matches(self, argv: list[str], ctx: Any = None) -> list[RuleMatch]:
+        """Matches of the codex-guard argv rules for ``argv`` (program already a basename);
+        ``ctx`` is the command's ``guard.ArgvContext`` (redirects, pipeline, run-time words)."""
         out = []
         for g in self.guard_rules:
-            m = g.match(argv)
+            m = g.match(argv, ctx)
             if m is not None:
                 out.append(m)
         return out

@@ -13,6 +13,9 @@ from __future__ import annotations
 # by an expansion; the shape keeps unquoted literal characters so that glob and brace
 # syntax can be recognised only where bash would act on it.
 QUOTED = "\x00"
+# In a word's shape: a character produced by an *unquoted* expansion, where bash splits fields
+# on blanks (``a="rm -rf"; $a ~``, ``rm${IFS}-rf${IFS}/``).
+SPLIT = "\x01"
 
 _SIMPLE_ANSI_C = {
     "a": "\a",
@@ -173,7 +176,7 @@ class Word:
     only known at run time; ``start``/``end`` are byte offsets in the script (-1 for argv).
     """
 
-    __slots__ = ("dollar", "dynamic", "end", "shape", "start", "text")
+    __slots__ = ("alts", "code", "dollar", "dynamic", "end", "shape", "sources", "start", "text")
 
     def __init__(
         self,
@@ -190,10 +193,115 @@ class Word:
         self.start = start
         self.end = end
         self.dollar = dollar  # the lone `$` token tree-sitter emits before a $"..." string
+        # Other values the word may take, as (text, shape, dynamic), when an expansion has
+        # several known values (a variable assigned in two branches, a `for` loop variable).
+        self.alts: tuple[tuple[str, str, bool], ...] = ()
+        # Basenames of the programs whose output makes up the word ($(curl …), <(wget …)).
+        self.sources: tuple[str, ...] = ()
+        # What a process substitution <(…) yields when statically known (a file's content).
+        self.code: str | None = None
 
     @classmethod
     def literal(cls, text: str) -> Word:
         return cls(text, QUOTED * len(text))
 
     def with_dynamic(self) -> Word:
-        return Word(self.text, self.shape, True, self.start, self.end)
+        w = Word(self.text, self.shape, True, self.start, self.end)
+        w.sources = self.sources
+        return w
+
+    def variants(self) -> list[tuple[str, str, bool]]:
+        """Every (text, shape, dynamic) value the word may take, its own first."""
+        return [(self.text, self.shape, self.dynamic), *self.alts]
+
+
+MAX_BRACE_WORDS = 64
+
+
+def _brace_alternatives(
+    text: str, shape: str, start: int
+) -> tuple[int, list[tuple[int, int]]] | None:
+    """For the unquoted ``{`` at ``start``: the index of its matching ``}`` and the spans of
+    its comma-separated alternatives (top level), or None when it is not a brace list."""
+    depth = 0
+    parts: list[tuple[int, int]] = []
+    begin = start + 1
+    for i in range(start, len(text)):
+        if shape[i] != text[i]:
+            continue  # quoted or expanded: not syntax
+        c = text[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                parts.append((begin, i))
+                return (i, parts) if len(parts) > 1 else None
+        elif c == "," and depth == 1:
+            parts.append((begin, i))
+            begin = i + 1
+    return None
+
+
+def _sequence(body: str) -> list[str] | None:
+    """``1..5``, ``a..e``, ``1..10..2`` (bash sequence expressions), bounded."""
+    pieces = body.split("..")
+    if len(pieces) not in (2, 3):
+        return None
+    step = 1
+    if len(pieces) == 3:
+        if not pieces[2].lstrip("-").isdigit():
+            return None
+        step = abs(int(pieces[2])) or 1
+    a, b = pieces[0], pieces[1]
+    if a.lstrip("-").isdigit() and b.lstrip("-").isdigit():
+        lo, hi = int(a), int(b)
+        rng = range(lo, hi + 1, step) if lo <= hi else range(lo, hi - 1, -step)
+        if len(rng) > MAX_BRACE_WORDS:
+            return None
+        return [str(n) for n in rng]
+    if len(a) == 1 and len(b) == 1 and a.isascii() and b.isascii() and a.isalpha() and b.isalpha():
+        lo, hi = ord(a), ord(b)
+        rng = range(lo, hi + 1, step) if lo <= hi else range(lo, hi - 1, -step)
+        return [chr(n) for n in rng]
+    return None
+
+
+def brace_expand(text: str, shape: str) -> list[tuple[str, str]] | None:
+    """Bash brace expansion of one word (``a{b,c}d`` -> ``abd acd``, ``{1..3}``), on the
+    unquoted characters only (per ``shape``). None when the word has no brace expression;
+    at most :data:`MAX_BRACE_WORDS` results."""
+    if "{" not in shape:
+        return None
+    for start, ch in enumerate(shape):
+        if ch != "{":
+            continue
+        found = _brace_alternatives(text, shape, start)
+        end: int
+        alts: list[tuple[str, str]]
+        if found is not None:
+            end, spans = found
+            alts = [(text[a:b], shape[a:b]) for a, b in spans]
+        else:
+            close = shape.find("}", start)
+            if close == -1:
+                continue
+            seq = (
+                _sequence(text[start + 1 : close])
+                if shape[start + 1 : close] == text[start + 1 : close]
+                else None
+            )
+            if seq is None:
+                continue
+            end, alts = close, [(s, s) for s in seq]
+        prefix_t, prefix_s = text[:start], shape[:start]
+        suffix_t, suffix_s = text[end + 1 :], shape[end + 1 :]
+        out: list[tuple[str, str]] = []
+        for at, ash in alts:
+            word_t, word_s = prefix_t + at + suffix_t, prefix_s + ash + suffix_s
+            more = brace_expand(word_t, word_s)
+            out.extend(more if more is not None else [(word_t, word_s)])
+            if len(out) >= MAX_BRACE_WORDS:
+                return out[:MAX_BRACE_WORDS]
+        return out
+    return None

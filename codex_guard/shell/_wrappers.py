@@ -323,7 +323,54 @@ def _wrap_xargs(words: list[Word]) -> Inner | None:
     return Inner(words, i, placeholder=placeholder)
 
 
+def _skip_then(
+    short: str, long: frozenset[str], positionals: int, stop: str = ""
+) -> Callable[[list[Word]], Inner | None]:
+    """A wrapper taking options (``short``/``long`` with values), then ``positionals``
+    operands (a priority, a CPU mask, a lock file, a new root ...), then the command."""
+
+    def wrap(words: list[Word]) -> Inner | None:
+        i = option_value_skip(words, 1, short, long, stop_short=stop)
+        if i is None:
+            return None
+        return Inner(words, i + positionals)
+
+    return wrap
+
+
+def _wrap_flock(words: list[Word]) -> Inner | None:
+    i = option_value_skip(
+        words, 1, "wEc", frozenset({"--timeout", "--conflict-exit-code", "--command"})
+    )
+    if i is None or any(w.text in ("-c", "--command") for w in words[1:i]):
+        return None  # `flock F -c CMD` runs CMD through sh: see WRAPPER_SCRIPTS
+    return Inner(words, i + 1)
+
+
+def _wrap_ssh(words: list[Word]) -> Inner | None:
+    """``ssh [options] HOST COMMAND…``: the remote command, as words (the remote shell joins
+    and re-parses them; the caller analyses the joined text)."""
+    i = option_value_skip(words, 1, "BbcDEeFIiJLlmOoPpQRSWw", frozenset())
+    if i is None or i + 1 >= len(words):
+        return None
+    return Inner(words, i + 1)
+
+
 WRAPPERS: dict[str, Callable[[list[Word]], Inner | None]] = {
+    "ionice": _skip_then(
+        "cnpPu", frozenset({"--class", "--classdata", "--pid", "--pgid", "--uid"}), 0, "pPu"
+    ),
+    "chrt": _skip_then(
+        "T", frozenset({"--sched-runtime", "--sched-period", "--sched-deadline"}), 1, "p"
+    ),
+    "taskset": _skip_then("", frozenset(), 1, "p"),
+    "flock": _wrap_flock,
+    "chroot": _skip_then("", frozenset({"--userspec", "--groups"}), 1),
+    "unshare": _skip_then("S", frozenset({"--setuid", "--setgid", "--map-user", "--map-group"}), 0),
+    "strace": _skip_then("abeEIoOpPsSuUX", frozenset(), 0),
+    "ltrace": _skip_then("aeEFlnopsuA", frozenset(), 0),
+    "runuser": _skip_then("ugGcs", frozenset({"--user", "--group", "--supp-group", "--shell"}), 0),
+    "ssh": _wrap_ssh,
     "sudo": _wrap_sudo,
     "doas": _wrap_doas,
     "env": _wrap_env,
@@ -476,3 +523,55 @@ def reads_code_from_stdin(family: str, words: list[Word]) -> bool:
         return False
     i = first
     return i >= n or words[i].text in STDIN_NAMES
+
+
+# Options whose value is a command line the program runs through a shell (rsync(1) -e,
+# zip(1) -TT, man(1) -P, vim(1) -c/+ with `!`, ssh_config(5) ProxyCommand/LocalCommand).
+COMMAND_OPTIONS: dict[str, tuple[frozenset[str], str]] = {
+    "rsync": (frozenset({"-e", "--rsh"}), ""),
+    "zip": (frozenset({"-TT", "--unzip-command"}), ""),
+    "man": (frozenset({"-P", "--pager"}), ""),
+    "vim": (frozenset({"-c", "--cmd"}), "!"),
+    "vi": (frozenset({"-c", "--cmd"}), "!"),
+    "nvim": (frozenset({"-c", "--cmd"}), "!"),
+    "ex": (frozenset({"-c", "--cmd"}), "!"),
+    "ssh": (frozenset({"-o"}), "ssh_config"),
+    "scp": (frozenset({"-o"}), "ssh_config"),
+    "sftp": (frozenset({"-o"}), "ssh_config"),
+}
+_SSH_COMMAND_KEYS = ("proxycommand", "localcommand", "knownhostscommand", "remotecommand")
+
+
+def command_option_values(name: str, words: list[Word]) -> list[Word]:
+    """The command lines carried by ``name``'s command-valued options (see COMMAND_OPTIONS),
+    as words whose text is the command (``rsync -e 'ssh -i k'`` gives ``ssh -i k``)."""
+    spec = COMMAND_OPTIONS.get(name)
+    if spec is None:
+        return []
+    options, kind = spec
+    out: list[Word] = []
+    for i, w in enumerate(words[1:], 1):
+        a = w.text
+        value: str | None = None
+        if a in options and i + 1 < len(words):
+            value = words[i + 1].text
+        elif "=" in a and a.split("=", 1)[0] in options:
+            value = a.split("=", 1)[1]
+        elif a.startswith("+") and kind == "!":  # vim +CMD
+            value = a[1:]
+        if value is None:
+            continue
+        if kind == "!":
+            value = value.lstrip(":").strip()
+            if not value.startswith("!"):
+                continue
+            value = value[1:]
+        elif kind == "ssh_config":
+            key, _, rest = value.replace("=", " ", 1).partition(" ")
+            if key.lower() not in _SSH_COMMAND_KEYS:
+                continue
+            value = rest.strip()
+        out.append(
+            Word(value, QUOTED * len(value), w.dynamic or words[min(i + 1, len(words) - 1)].dynamic)
+        )
+    return out

@@ -15,14 +15,29 @@ raise, whatever the input.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import _parser
+from ._files import (
+    XARGS_INPUT,
+    change_dir,
+    file_key,
+    find_roots,
+    found_below,
+    listed_paths,
+    resolve_relative,
+    xargs_items,
+)
+from ._static import stage_output
+from ._tree import calls, first_named, forks, heredoc_pipe_tail, is_all_elements, programs_in
 from ._words import (
     QUOTED,
+    SPLIT,
     Word,
+    brace_expand,
     decode_ansi_c,
     has_pattern,
     is_assignment_word,
@@ -30,8 +45,11 @@ from ._words import (
     unescape_unquoted,
 )
 from ._wrappers import (
+    COMMAND_OPTIONS,
     WRAPPERS,
+    command_option_values,
     interpreter_family,
+    option_value_skip,
     reads_code_from_stdin,
     shell_args,
     take_assignments,
@@ -45,9 +63,13 @@ __all__ = [
     "REASON_BACKTICK",
     "REASON_BAD_UNICODE",
     "REASON_COMMAND_SUBSTITUTION",
+    "REASON_DEV_TCP",
     "REASON_DYNAMIC_PROGRAM",
     "REASON_DYNAMIC_SCRIPT",
     "REASON_EVAL",
+    "REASON_FORK_BOMB",
+    "REASON_GIT_CODE_CONFIG",
+    "REASON_INLINE_CODE",
     "REASON_INTERNAL",
     "REASON_NOT_TEXT",
     "REASON_NUL",
@@ -58,8 +80,11 @@ __all__ = [
     "REASON_PROCESS_SUBSTITUTION",
     "REASON_RECURSIVE_FUNCTION",
     "REASON_STDIN_INTERPRETER",
+    "REASON_TIME_BUDGET",
     "REASON_TOO_DEEP",
     "REASON_TOO_LARGE",
+    "REASON_TOO_MANY_COMMANDS",
+    "REASON_TOO_MANY_WORDS",
     "REASON_UNPARSED_TEXT",
     "Analysis",
     "Command",
@@ -87,12 +112,31 @@ class Command:
             wrapper such as ``env``/``sudo`` added (after quote removal).
         via: the wrapper chain that led here, outermost first, e.g. ``("bash -lc",)``,
             ``("sudo",)`` or ``("sudo", "env")``. Empty for a command written directly.
+        redirects: ``(operator, target)`` per redirection, target after quote removal and
+            variable resolution (``("2>", "/dev/null")``, ``(">>", "~/.bashrc")``); a heredoc
+            is ``("<<", "")``, a herestring ``("<<<", TEXT)``.
+        stdin_from: basenames of the commands upstream in the same pipeline (``curl x | sh``
+            gives ``sh`` ``("curl",)``), ``"<<"``/``"<<<"`` when fed by a heredoc/herestring.
+        dynamic: argv indices whose value is only known at run time (after substituting what
+            the analysis knows: same-script assignments, ``$HOME`` -> ``~``, ``$TMPDIR`` ->
+            ``/tmp``, ``$(echo x)``). Such words keep their source text (``$X``).
+        sources: ``(index, programs)``: the programs whose output makes up argv[index]
+            (``$(curl …)``, ``<(wget …)``, a file an earlier ``curl -o`` downloaded).
+        cwd: the working directory after the script's earlier ``cd``/``pushd``: None when
+            unchanged (the session's), an absolute or ``~`` path (``cd ~`` -> ``"~"``), a
+            path relative to the session's directory (``cd ../x`` -> ``"../x"``), or ``""``
+            when only known at run time (``cd "$D"``, ``cd -``).
     """
 
     argv: tuple[str, ...]
     program_path: str | None = None
     assignments: tuple[str, ...] = ()
     via: tuple[str, ...] = ()
+    redirects: tuple[tuple[str, str], ...] = ()
+    stdin_from: tuple[str, ...] = ()
+    dynamic: frozenset[int] = frozenset()
+    sources: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    cwd: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,10 +149,13 @@ class Analysis:
         unsupported: one human-readable reason per kind of construct this version cannot see
             through (deduplicated, in order of first occurrence). Empty means every command
             that can run is listed in ``commands``.
+        assignments: ``NAME=value`` statements of the script (not command prefixes), after
+            quote removal, e.g. ``PATH=/tmp/x:$PATH``, in source order.
     """
 
     commands: tuple[Command, ...] = ()
     unsupported: tuple[str, ...] = ()
+    assignments: tuple[str, ...] = ()
 
 
 REASON_PARSE_ERROR = "parse error"
@@ -120,23 +167,117 @@ REASON_PIPE_INTO_INTERPRETER = "pipe into a shell interpreter (… | sh)"
 REASON_STDIN_INTERPRETER = "heredoc/herestring feeding an interpreter"
 REASON_DYNAMIC_PROGRAM = "dynamic program name ($VAR)"
 REASON_PATTERN_PROGRAM = "glob or brace expansion in program name"
-REASON_DYNAMIC_SCRIPT = 'dynamic script passed to a shell (bash -c "$X")'
+REASON_DYNAMIC_SCRIPT = 'program text only known at run time (bash -c "$X", python -c "$X")'
 REASON_RECURSIVE_FUNCTION = "recursive shell function (possible fork bomb)"
+REASON_FORK_BOMB = "fork bomb (a function that runs itself in a pipe or in the background)"
 REASON_UNPARSED_TEXT = "text the parser could not place"
 REASON_TOO_DEEP = "nesting too deep; analysis truncated"
 REASON_TOO_LARGE = "script too large; analysis truncated"
+REASON_TOO_MANY_COMMANDS = "too many commands; analysis truncated"
+REASON_TOO_MANY_WORDS = "command with too many words; analysis truncated"
+REASON_TOO_MANY_CALLS = "too many function calls; analysis truncated"
+REASON_TIME_BUDGET = "analysis time budget exhausted; analysis truncated"
 REASON_PARSE_BUDGET = "parse time budget exhausted; analysis truncated"
 REASON_NUL = "NUL byte in script (removed before analysis)"
 REASON_BAD_UNICODE = "lone surrogate in script (replaced before analysis)"
 REASON_INTERNAL = "internal analysis error"
 REASON_NOT_TEXT = "input is not text"
+REASON_TOO_MANY_VALUES = "a word may take too many values; analysis truncated"
+REASON_DEV_TCP = "network redirection (/dev/tcp or /dev/udp)"
+REASON_GIT_CODE_CONFIG = "git -c setting that runs a command (alias !…, core.sshCommand, pager …)"
+REASON_INLINE_CODE = "code run by an interpreter (-c/-e) that is not fully analysed"
+
+# Same-script values of a few environment variables, in the spelling rules expect.
+_ENV_VALUES: dict[str, list[tuple[str, bool]]] = {
+    "HOME": [("~", False)],
+    "TMPDIR": [("/tmp", False)],
+    "PWD": [(".", False)],
+    "IFS": [(" \t\n", False)],
+}
+# Environment variables whose value is a command line the program runs (git(1), man(1) ...).
+_CODE_VARIABLES = frozenset(
+    {
+        "GIT_SSH_COMMAND",
+        "GIT_EXTERNAL_DIFF",
+        "GIT_EDITOR",
+        "GIT_SEQUENCE_EDITOR",
+        "GIT_PAGER",
+        "GIT_ASKPASS",
+        "GIT_PROXY_COMMAND",
+        "PAGER",
+        "MANPAGER",
+        "EDITOR",
+        "VISUAL",
+        "SSH_ASKPASS",
+        "SUDO_ASKPASS",
+        "PROMPT_COMMAND",
+    }
+)
+_DOWNLOADERS = frozenset({"curl", "wget", "fetch", "aria2c", "http", "https", "scp", "rsync"})
+_AWKS = frozenset({"awk", "gawk", "mawk", "nawk", "busybox-awk"})
+# Interpreter options whose value is program text.
+_INLINE_FLAGS: dict[str, tuple[str, ...]] = {
+    "python": ("-c",),
+    "node": ("-e", "--eval", "-p", "--print"),
+    "perl": ("-e", "-E"),
+    "ruby": ("-e",),
+    "php": ("-r",),
+    "lua": ("-e",),
+    "tcl": ("-c",),
+    "r": ("-e",),
+    "osascript": ("-e",),
+}
+# git -c keys whose value is a command git runs (git-config(1)).
+_GIT_CODE_KEYS = frozenset(
+    {
+        "core.sshcommand",
+        "core.pager",
+        "core.editor",
+        "core.fsmonitor",
+        "core.hookspath",
+        "core.askpass",
+        "core.gitproxy",
+        "core.alternaterefscommand",
+        "diff.external",
+        "credential.helper",
+        "sequence.editor",
+        "gpg.program",
+        "gpg.ssh.program",
+        "uploadpack.packobjectshook",
+        "receive.procreceiverefs",
+        "protocol.allow",
+    }
+)
+_GIT_VALUE_OPTIONS = frozenset(
+    {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env"}
+)
+_BRANCHING = frozenset(
+    {
+        "if_statement",
+        "elif_clause",
+        "else_clause",
+        "case_statement",
+        "case_item",
+        "while_statement",
+        "c_style_for_statement",
+        "subshell",
+        "command_substitution",
+        "process_substitution",
+    }
+)
+MAX_FUNCTION_CALLS = 32  # function bodies re-analysed with their call's arguments
+MAX_VARIANTS = 16  # commands emitted per source command for words with several values
 
 # Work bounds (the hook must answer quickly on hostile input).
 MAX_SCRIPT_BYTES = 256 * 1024  # longer scripts are analysed on their first 256 KiB only
 MAX_NODES = 100_000  # syntax nodes visited over the whole analysis, nested scripts included
 MAX_SCRIPT_DEPTH = 8  # nested scripts: bash -c, eval, su -c, heredoc into a shell, ...
 MAX_TREE_DEPTH = 150  # syntax nesting plus wrapper chain (bounds Python recursion)
-PARSE_BUDGET = 1.0  # seconds of tree-sitter time per analysis, nested scripts included
+PARSE_BUDGET = 0.3  # seconds of tree-sitter time per analysis, nested scripts included
+ANALYSIS_BUDGET = 0.45  # seconds for the whole analysis (parse and walk), checked every 256 nodes
+MAX_COMMANDS = 500  # commands listed per analysis (each is matched against every rule)
+MAX_WORDS = 512  # words per command; longer commands are judged on their first 512
+MAX_UPSTREAM = 32  # programs remembered upstream of a pipeline stage
 
 # Shells the analysis unwraps at the top of analyze_argv, when argv[0] is a bare name or lives
 # in one of these directories (a file called ./bash may be anything).
@@ -177,6 +318,9 @@ _EXPANSIONS = frozenset(
 _INERT = frozenset(
     {"word", "number", "raw_string", "comment", "variable_name", "ansi_c_string", "file_descriptor"}
 )
+
+# A `~` word on its own (see the tree-sitter-bash workaround in _Analyzer.script_body).
+_BARE_TILDE = re.compile(rb"(?<=[ \t])~(?=[ \t;)\]])")
 
 # Fast path: a script made of these characters only (and blanks) is plain words.
 _FAST_CHARS = frozenset(
@@ -234,14 +378,23 @@ class _IO:
     """How a command's stdin is fed: from a pipe, from heredocs/herestrings, or (``xargs``)
     not at all while its arguments come from stdin."""
 
-    __slots__ = ("feeds", "piped", "xargs")
+    __slots__ = ("feeds", "paths", "piped", "text", "upstream", "xargs")
 
     def __init__(
-        self, piped: bool = False, feeds: tuple[_Feed, ...] = (), xargs: bool = False
+        self,
+        piped: bool = False,
+        feeds: tuple[_Feed, ...] = (),
+        xargs: bool = False,
+        upstream: tuple[str, ...] = (),
+        text: bytes | None = None,
+        paths: list[tuple[str, bool]] | None = None,
     ) -> None:
         self.piped = piped
         self.feeds = feeds
         self.xargs = xargs
+        self.upstream = upstream  # basenames of the pipeline's earlier commands
+        self.text = text  # what the pipe carries, when statically known
+        self.paths = paths  # or: the paths it lists, as (spelling, dynamic)
 
 
 _NO_IO = _IO()
@@ -301,6 +454,20 @@ class _Analyzer:
         self.reasons: dict[str, None] = {}
         self.nodes_left = MAX_NODES
         self.deadline = time.monotonic() + PARSE_BUDGET
+        self.time_limit = time.monotonic() + ANALYSIS_BUDGET
+        # Same-script variables: name -> every (value, dynamic) it may hold.
+        self.vars: dict[str, list[tuple[str, bool]]] = {}
+        self.stage_words: list[Word] | None = None  # words of the last simple command
+        self.stage_stdin: bytes | None = None  # its heredoc/herestring, when literal
+        self.downloads: dict[str, str] = {}  # file path -> downloader that wrote it
+        self.assigned: list[str] = []  # NAME=value statements
+        self.cwd: str | None = None  # see Command.cwd
+        self.scopes: list[dict[str, list[tuple[str, bool]] | None]] = []  # undo maps
+        self.arrays: dict[str, list[list[tuple[str, bool]]]] = {}  # name -> possible arrays
+        self.functions: dict[str, tuple[Node, _Src, int]] = {}  # name -> body, defined so far
+        self.called: set[str] = set()
+        self.calling: set[str] = set()
+        self.function_calls = 0
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -308,17 +475,29 @@ class _Analyzer:
         self.reasons.setdefault(text, None)
 
     def result(self) -> Analysis:
-        return Analysis(tuple(self.commands), tuple(self.reasons))
+        return Analysis(tuple(self.commands), tuple(self.reasons), tuple(self.assigned))
 
     def tick(self) -> None:
         self.nodes_left -= 1
         if self.nodes_left < 0:
-            raise _Budget
+            raise _Budget(REASON_TOO_LARGE)
+        if self.nodes_left & 255 == 0 and time.monotonic() > self.time_limit:
+            raise _Budget(REASON_TIME_BUDGET)
 
     # -- scripts -------------------------------------------------------------------------------
 
     def script(self, script: str, via: tuple[str, ...], depth: int, tdepth: int) -> None:
-        """Analyse ``script`` (a nested one when depth > 0)."""
+        """Analyse ``script`` (a nested one when depth > 0, in its own variable scope)."""
+        if depth == 0:
+            self.script_body(script, via, depth, tdepth)
+            return
+        scope = self.enter_scope()
+        try:
+            self.script_body(script, via, depth, tdepth)
+        finally:
+            self.leave_scope(scope)
+
+    def script_body(self, script: str, via: tuple[str, ...], depth: int, tdepth: int) -> None:
         if depth > MAX_SCRIPT_DEPTH or tdepth > MAX_TREE_DEPTH:
             self.reason(REASON_TOO_DEEP)
             return
@@ -330,6 +509,12 @@ class _Analyzer:
             i, assignments = take_assignments(fast, 0)
             if i < len(fast):
                 self.emit(fast[i:], assignments, via, _NO_IO, _Src(b"", via, depth), tdepth)
+            else:  # assignment statements: remembered for later $NAME
+                for a in assignments:
+                    self.assigned.append(a)
+                    name, _, value = a.partition("=")
+                    if not name.endswith("+"):
+                        self.set_var(name, [(value, False)], depth)
             return
         try:
             src = script.encode("utf-8")
@@ -340,6 +525,13 @@ class _Analyzer:
             self.reason(REASON_TOO_LARGE)
             src = src[:MAX_SCRIPT_BYTES]
         tree, complete = _parser.parse(src, self.deadline - time.monotonic())
+        if complete and tree.root_node.has_error and _BARE_TILDE.search(src):
+            # tree-sitter-bash 0.25.1 reads a lone `~` inside [ ]/[[ ]] as an operator and
+            # loses the rest of the line; `~/` names the same directory and parses.
+            retry = _BARE_TILDE.sub(b"~/", src)
+            tree2, complete2 = _parser.parse(retry, self.deadline - time.monotonic())
+            if complete2 and not tree2.root_node.has_error:
+                src, tree = retry, tree2
         if not complete:
             self.reason(REASON_PARSE_BUDGET)
         root = tree.root_node
@@ -366,21 +558,21 @@ class _Analyzer:
         elif kind == "redirected_statement":
             self.redirected_statement(node, s, io, td)
         elif kind == "pipeline":
-            piped = io.piped
-            for child in node.children:
-                if not child.is_named:
-                    if child.type in ("|", "|&"):
-                        piped = True
-                    continue
-                self.visit(child, s, _IO(piped, io.feeds), td + 1)
-        elif kind == "command_substitution":
-            first = node.child(0)
-            backtick = first is not None and first.type == "`"
-            self.reason(REASON_BACKTICK if backtick else REASON_COMMAND_SUBSTITUTION)
-            self.visit_children(node, s, _NO_IO, td)
-        elif kind == "process_substitution":
-            self.reason(REASON_PROCESS_SUBSTITUTION)
-            self.visit_children(node, s, _NO_IO, td)
+            self.pipeline(node, s, io, td)
+        elif kind in ("command_substitution", "process_substitution"):
+            scope = self.enter_scope()
+            try:
+                self.visit_children(node, s, _NO_IO, td)
+            finally:
+                self.leave_scope(scope)
+        elif kind == "for_statement":
+            self.for_statement(node, s, io, td)
+        elif kind in _BRANCHING:
+            scope = self.enter_scope()
+            try:
+                self.visit_children(node, s, io, td)
+            finally:
+                self.leave_scope(scope)
         elif kind == "function_definition":
             self.function_definition(node, s, td)
         elif kind in ("declaration_command", "unset_command"):
@@ -392,6 +584,77 @@ class _Analyzer:
         else:
             self.visit_children(node, s, io, td)
 
+    def pipeline(self, node: Node, s: _Src, io: _IO, td: int) -> None:
+        """``a | b | c``: each stage learns the programs upstream of it and, when every
+        earlier stage is statically known (``echo …``, ``base64 -d`` …), what it reads."""
+        self.stages(list(node.children), s, io, td)
+
+    def stages(self, children: list[Node], s: _Src, io: _IO, td: int) -> None:
+        scope = self.enter_scope()  # every stage runs in a subshell
+        try:
+            self.run_stages(children, s, io, td)
+        finally:
+            self.leave_scope(scope)
+
+    def run_stages(self, children: list[Node], s: _Src, io: _IO, td: int) -> None:
+        piped = io.piped
+        upstream = io.upstream
+        text = io.text
+        paths = io.paths
+        for child in children:
+            if not child.is_named:
+                if child.type in ("|", "|&"):
+                    piped = True
+                continue
+            before = len(self.commands)
+            self.stage_words = None
+            self.stage_stdin = None
+            stage_in = text
+            stage_io = _IO(piped, io.feeds, False, upstream, stage_in, paths)
+            self.visit(child, s, stage_io, td + 1)
+            text = self.stage_text(child, stage_in)
+            paths = listed_paths(self.stage_words or []) if child.type == "command" else None
+            upstream = self.upstream_after(upstream, before)
+
+    def stage_text(self, child: Node, stage_in: bytes | None) -> bytes | None:
+        """What the simple command just visited writes to the pipe, when statically known."""
+        words = self.stage_words
+        simple = child.type == "command" or (
+            child.type == "redirected_statement"
+            and (body := child.child_by_field_name("body")) is not None
+            and body.type == "command"
+        )
+        if not words or not simple or any(w.dynamic or w.alts for w in words):
+            return None
+        argv = [_normalize_program(words[0].text)[0], *(w.text for w in words[1:])]
+        return stage_output(argv, self.stage_stdin if self.stage_stdin is not None else stage_in)
+
+    def upstream_after(self, upstream: tuple[str, ...], before: int) -> tuple[str, ...]:
+        new = (c.argv[0].rsplit("/", 1)[-1] for c in self.commands[before:])
+        return tuple(dict.fromkeys((*upstream, *new)))[:MAX_UPSTREAM]
+
+    def for_statement(self, node: Node, s: _Src, io: _IO, td: int) -> None:
+        """``for NAME in WORDS; do …; done``: NAME takes each word's values in the body."""
+        var = node.child_by_field_name("variable")
+        name = _parser.node_text(var, s.src) if var is not None else None
+        values: list[tuple[str, bool]] = []
+        has_in = False
+        for child in node.children_by_field_name("value"):
+            has_in = True
+            w = self.eval_word(child, s)
+            for text, shape, dyn in w.variants():
+                word = Word(text, shape, dyn)
+                split = _split_fields(word)
+                for piece in split if split is not None else [word]:
+                    values.append((piece.text, piece.dynamic))
+        scope = self.enter_scope()
+        try:
+            if name:
+                self.set_var(name, values if has_in else [("$@", True)], s.depth)
+            self.visit_children(node, s, io, td)
+        finally:
+            self.leave_scope(scope)
+
     def visit_children(self, node: Node, s: _Src, io: _IO, td: int) -> None:
         for child in node.named_children:
             if child.type not in _INERT:
@@ -400,28 +663,108 @@ class _Analyzer:
     def redirected_statement(self, node: Node, s: _Src, io: _IO, td: int) -> None:
         body = node.child_by_field_name("body")
         others = [c for c in node.children if body is None or c != body]
+        tail = heredoc_pipe_tail(others)
         if body is not None and body.type == "command":
             self.tick()
+            before = len(self.commands)
+            self.stage_words = None
+            self.stage_stdin = None
             self.command(body, s, io, others, td + 1)
+            if tail is not None:
+                # `cat <<EOF | bash`: tree-sitter-bash puts `| bash` inside the heredoc redirect
+                text = self.stage_text(body, io.text)
+                upstream = self.upstream_after(io.upstream, before)
+                self.stages(list(tail.children), s, _IO(True, (), False, upstream, text), td + 1)
         elif body is not None:
             feeds = [
                 feed
                 for c in others
                 if c.type in _REDIRECTS
-                for feed in self.redirect_parts(c, s, None)
+                for feed in self.redirect_parts(c, s, None, [])
             ]
             self.visit(body, s, _IO(io.piped, io.feeds + tuple(feeds), io.xargs), td + 1)
         for child in others:
             if child.is_named and child.type not in _INERT:
+                if tail is not None and child.type == "heredoc_redirect":
+                    for part in child.named_children:
+                        if part != tail and part.type not in _INERT:
+                            self.visit(part, s, _NO_IO, td + 1)
+                    continue
                 self.visit(child, s, _NO_IO, td + 1)
+        if body is None and others:
+            # `> /dev/sda`: a redirection alone still opens (and truncates) its target
+            redirects: list[tuple[str, str]] = []
+            for child in others:
+                if child.type in _REDIRECTS:
+                    self.redirect_parts(child, s, None, redirects)
+            self.emit([Word.literal(":")], (), s.via, _NO_IO, s, td + 1, tuple(redirects))
 
     def function_definition(self, node: Node, s: _Src, td: int) -> None:
+        """``NAME() { BODY; }``: the body is analysed where the function is called, with the
+        call's arguments (:meth:`call_function`); a function never called is analysed once at
+        the end (:meth:`finish`), since a trap or a child shell may still run it."""
         name_node = node.child_by_field_name("name")
         name = _parser.node_text(name_node, s.src) if name_node is not None else None
-        before = len(self.commands)
-        self.visit_children(node, s, _NO_IO, td)
-        if name and any(c.argv[:1] == (name,) for c in self.commands[before:]):
+        body = node.child_by_field_name("body")
+        if not name or body is None:
+            self.visit_children(node, s, _NO_IO, td)
+            return
+        if calls(body, name, s.src):
             self.reason(REASON_RECURSIVE_FUNCTION)
+            if forks(body):
+                self.reason(REASON_FORK_BOMB)
+        self.functions[name] = (body, s, td)
+
+    def finish(self) -> None:
+        """Analyse the functions the script defined but never called (no arguments known)."""
+        for name in list(self.functions):
+            if name not in self.called:
+                self.call_function(name, [Word.literal(name), Word("$1", QUOTED * 2, True)], 0)
+
+    def call_function(self, name: str, words: list[Word], td: int) -> None:
+        """``f ARGS`` for a function defined earlier: its body runs again with ``$1``… bound
+        to ARGS (``f(){ rm -rf "$1"; }; f ~`` runs ``rm -rf ~``). Not re-entered while it
+        runs (recursion), at most MAX_FUNCTION_CALLS calls per analysis."""
+        if name in self.calling:
+            return
+        if self.function_calls >= MAX_FUNCTION_CALLS:
+            self.reason(REASON_TOO_MANY_CALLS)
+            return
+        body, s, _td = self.functions[name]
+        self.called.add(name)
+        self.function_calls += 1
+        saved = self.bind_positionals(words[1:])
+        self.calling.add(name)
+        try:
+            self.visit(body, s, _NO_IO, td + 1)
+        finally:
+            self.calling.discard(name)
+            self.restore(saved)
+
+    def bind_positionals(
+        self, args: list[Word], zero: Word | None = None
+    ) -> dict[str, list[tuple[str, bool]] | None]:
+        """Set ``$0``, ``$1``…``$9``, ``$#``, ``$@``/``$*`` (each argument as one possible
+        value); returns what to :meth:`restore`."""
+        names = ("0", "@", "*", "#", *map(str, range(1, 10)))
+        saved = {k: self.vars.get(k) for k in names}
+        if zero is not None:
+            self.vars["0"] = [(zero.text, zero.dynamic)]
+        for i in range(1, 10):
+            w = args[i - 1] if i <= len(args) else None
+            self.vars[str(i)] = [(w.text, w.dynamic)] if w is not None else [("", False)]
+        self.vars["#"] = [(str(len(args)), False)]
+        joined = " ".join(w.text for w in args)  # field-split back into the arguments
+        self.vars["@"] = self.vars["*"] = [(joined, any(w.dynamic for w in args))]
+        return saved
+
+    def restore(self, saved: dict[str, list[tuple[str, bool]] | None]) -> None:
+        """Undo :meth:`bind_positionals`."""
+        for k, v in saved.items():
+            if v is None:
+                self.vars.pop(k, None)
+            else:
+                self.vars[k] = v
 
     def declaration(self, node: Node, s: _Src, td: int) -> None:
         """``export``/``declare``/``local``/``readonly``/``typeset``/``unset``: a builtin whose
@@ -434,6 +777,8 @@ class _Analyzer:
                 continue
             if child.type == "variable_assignment":
                 words.append(Word.literal(self.assignment_text(child, s)))
+                if _valid_assignment_node(child, s):
+                    self.assign(child, s)
             elif child.type in _REDIRECTS or child.type == "comment":
                 continue
             else:
@@ -449,6 +794,7 @@ class _Analyzer:
         assignments: list[str] = []
         words: list[Word] = []
         feeds: list[_Feed] = []
+        redirects: list[tuple[str, str]] = []
         covered: list[tuple[int, int]] = []
         seen_name = False
         for child in node.children:
@@ -466,35 +812,104 @@ class _Analyzer:
                 else:  # `9=x cmd`: not a name, so bash runs `9=x` as the program
                     seen_name = True
                     words.append(w)
+            elif kind == "variable_assignment":  # `0a= FOO= a`: after the program, a word
+                words.append(self.assignment_word(child, s))
             elif kind == "command_name":
                 seen_name = True
-                inner = child.named_child(0)
+                inner = first_named(child)
                 w = self.eval_word(inner if inner is not None else child, s)
                 w.start, w.end = child.start_byte, child.end_byte
                 words.append(w)
             elif kind in _REDIRECTS:
-                feeds.extend(self.redirect_parts(child, s, words))
+                feeds.extend(self.redirect_parts(child, s, words, redirects))
             elif kind != "comment":
                 words.append(self.eval_word(child, s))
         for child in others:
             covered.append((child.start_byte, child.end_byte))
             if child.type in _REDIRECTS:
-                feeds.extend(self.redirect_parts(child, s, words))
+                feeds.extend(self.redirect_parts(child, s, words, redirects))
         self.recover_gaps(node.start_byte, covered, s, words)
         words = _merge_adjacent(words, s.src)
         while words and _is_unquoted_assignment(words[0]):
             # tree-sitter-bash takes `_= cmd` as command name `_=`; bash assigns _ and runs cmd
             assignments.append(words.pop(0).text)
-        if words:
-            command_io = _IO(io.piped, io.feeds + tuple(feeds), io.xargs)
-            self.emit(words, tuple(assignments), s.via, command_io, s, td + 1)
+        if not words and assignments:  # `_=` alone: assignment statements after all
+            self.assigned.extend(assignments)
+            for a in assignments:
+                key, _, value = a.partition("=")
+                if not key.endswith("+"):
+                    self.set_var(key, [(value, False)], s.depth)
+        if len(words) > MAX_WORDS:
+            self.reason(REASON_TOO_MANY_WORDS)
+            words = words[:MAX_WORDS]
+        variants = self.variants(words)
+        for variant in variants:
+            command_io = _IO(
+                io.piped, io.feeds + tuple(feeds), io.xargs, io.upstream, io.text, io.paths
+            )
+            self.emit(variant, tuple(assignments), s.via, command_io, s, td + 1, tuple(redirects))
+            self.note_download(variant, redirects)
         for child in node.named_children:
             if child.type == "variable_assignment":  # handled above; look inside only
                 self.visit_children(child, s, _NO_IO, td + 1)
             elif child.type not in _INERT:
                 self.visit(child, s, _NO_IO, td + 1)
+        self.stage_words = variants[0] if len(variants) == 1 else None
+        literal = [f for f in feeds if not f.dynamic]
+        if len(feeds) == 1 and literal:
+            self.stage_stdin = literal[0].text.encode("utf-8", "surrogatepass")
 
-    def redirect_parts(self, node: Node, s: _Src, words: list[Word] | None) -> list[_Feed]:
+    def variants(self, words: list[Word]) -> list[list[Word]]:
+        """Field splitting of unquoted expansions, and one word list per combination of the
+        values words may take (bounded by MAX_VARIANTS; the rest give a reason)."""
+        out: list[list[Word]] = [[]]
+        for w in words:
+            options = w.variants() if w.alts else [(w.text, w.shape, w.dynamic)]
+            nxt: list[list[Word]] = []
+            for prefix in out:
+                for text, shape, dyn in options:
+                    piece = Word(text, shape, dyn, w.start, w.end)
+                    piece.sources = w.sources
+                    piece.code = w.code
+                    split = _split_fields(piece)
+                    nxt.append(prefix + _brace_words(split if split is not None else [piece]))
+            if len(nxt) > MAX_VARIANTS:
+                self.reason(REASON_TOO_MANY_VALUES)
+                nxt = nxt[:MAX_VARIANTS]
+            out = nxt
+        return [v for v in out if v] or [[]]
+
+    def note_download(self, words: list[Word], redirects: list[tuple[str, str]]) -> None:
+        """Remember files a downloader writes (``curl -o F``, ``wget -O F``, ``curl … > F``)."""
+        if not words:
+            return
+        name = words[0].text.rsplit("/", 1)[-1]
+        if name not in _DOWNLOADERS:
+            return
+        letter = "o" if name == "curl" else "O"
+        for i, w in enumerate(words[1:], 1):
+            a = w.text
+            if a.startswith(("--output=", "--output-document=")):
+                self.downloads[file_key(a.split("=", 1)[1])] = name
+            elif a in ("--output", "--output-document") and i + 1 < len(words):
+                self.downloads[file_key(words[i + 1].text)] = name
+            elif a.startswith("-") and not a.startswith("--") and letter in a:
+                rest = a[a.index(letter) + 1 :]
+                if rest:
+                    self.downloads[file_key(rest)] = name
+                elif i + 1 < len(words):
+                    self.downloads[file_key(words[i + 1].text)] = name
+        for op, target in redirects:
+            if op.lstrip("1") in (">", ">>", ">|", "&>") and target:
+                self.downloads[file_key(target)] = name
+
+    def redirect_parts(
+        self,
+        node: Node,
+        s: _Src,
+        words: list[Word] | None,
+        redirects: list[tuple[str, str]],
+    ) -> list[_Feed]:
         """Split a redirect into what it feeds to stdin and the stray argument words that
         tree-sitter-bash attaches to it (``git >/dev/null reset --hard`` parses ``reset
         --hard`` inside the redirect; bash passes them to git)."""
@@ -503,11 +918,17 @@ class _Analyzer:
         target_seen = False
         quoted_delimiter = False
         strip_tabs = False
+        op = ""
         for child in node.children:
             ckind = child.type
             if not child.is_named:
                 if ckind == "<<-":
                     strip_tabs = True
+                if not target_seen:
+                    op += _parser.node_text(child, s.src) or ""
+                continue
+            if ckind == "file_descriptor" and not target_seen:
+                op += _parser.node_text(child, s.src) or ""
                 continue
             if kind == "heredoc_redirect":
                 if ckind == "heredoc_start":
@@ -523,19 +944,27 @@ class _Analyzer:
                     feeds.append(_Feed(body, dynamic))
                 elif ckind in _WORDISH and words is not None:
                     words.append(self.eval_word(child, s))
+                elif ckind in _REDIRECTS:  # `cat <<EOF > out`: nested in the heredoc node
+                    feeds.extend(self.redirect_parts(child, s, words, redirects))
                 continue
             if ckind == "file_descriptor" or ckind not in _WORDISH:
                 continue
             if not target_seen:
                 target_seen = True
+                w = self.eval_word(child, s)
                 if kind == "herestring_redirect":
-                    w = self.eval_word(child, s)
                     feeds.append(_Feed(w.text + "\n", w.dynamic))
+                for text, _shape, _dyn in w.variants():
+                    redirects.append((op or "<<<", text))
+                    if text.startswith("/dev/tcp/") or text.startswith("/dev/udp/"):
+                        self.reason(REASON_DEV_TCP)
                 continue
             if words is not None:
                 words.append(self.eval_word(child, s))
-        if kind == "heredoc_redirect" and not feeds:
-            feeds.append(_Feed("", False))
+        if kind == "heredoc_redirect":
+            redirects.append(("<<", ""))
+            if not feeds:
+                feeds.append(_Feed("", False))
         return feeds
 
     def recover_gaps(
@@ -602,6 +1031,7 @@ class _Analyzer:
         (``9=x``, ``-0X=y``): from the first such word on, bash runs a command."""
         parts = [node] if node.type == "variable_assignment" else list(node.named_children)
         assignments: list[str] = []
+        nodes: list[Node] = []
         words: list[Word] = []
         for child in parts:
             if child.type != "variable_assignment":
@@ -610,11 +1040,103 @@ class _Analyzer:
             w = self.assignment_word(child, s)
             if not words and _valid_assignment_node(child, s):
                 assignments.append(w.text)
+                nodes.append(child)
             else:
                 words.append(w)
             self.visit_children(child, s, _NO_IO, td + 1)
-        if words:
+        if words:  # prefixes of a command: its environment only
             self.emit(words, tuple(assignments), s.via, io, s, td + 1)
+            return
+        self.assigned.extend(assignments)
+        for child in nodes:
+            self.assign(child, s)
+
+    def assign(self, node: Node, s: _Src) -> None:
+        """Record a shell variable assignment (``NAME=value``, ``NAME+=value``) for later
+        ``$NAME`` expansions; inside a branch or loop the values add up."""
+        name_node = node.child_by_field_name("name")
+        if name_node is None or name_node.type != "variable_name":
+            return
+        name = _parser.node_text(name_node, s.src) or ""
+        value_node = node.child_by_field_name("value")
+        if value_node is not None and value_node.type == "array":
+            self.assign_array(name, value_node, s)
+            return
+        if value_node is None:
+            values = [("", False)]
+        else:
+            w = self.eval_word(value_node, s)
+            values = [(text, dyn) for text, _shape, dyn in w.variants()]
+        op = next((c.type for c in node.children if not c.is_named), "=")
+        old = self.lookup(name) or [("$" + name, True)]
+        if op == "+=":
+            values = [(a + b, x or y) for a, x in old for b, y in values][:MAX_VARIANTS]
+        self.set_var(name, values, s.depth, old)
+
+    def assign_array(self, name: str, node: Node, s: _Src) -> None:
+        """``NAME=(w1 w2 …)``: ``"${NAME[@]}"`` gives the words, ``$NAME`` the first. Inside a
+        scope the new elements add to the possible arrays instead of replacing them."""
+        elements: list[tuple[str, bool]] = []
+        for child in node.named_children:
+            if child.type == "comment":
+                continue
+            w = self.eval_word(child, s)
+            split = _split_fields(w)
+            elements += [(p.text, p.dynamic) for p in (split if split is not None else [w])]
+        elements = elements[:MAX_WORDS]
+        if self.scopes:
+            self.arrays.setdefault(name, []).append(elements)
+            self.arrays[name] = self.arrays[name][-MAX_VARIANTS:]
+        else:
+            self.arrays[name] = [elements]
+        self.set_var(name, [elements[0] if elements else ("", False)], s.depth)
+
+    def array_values(self, name: str, index: str) -> list[tuple[str, bool]] | None:
+        """``${NAME[@]}`` (all words joined by blanks, to be field-split) or ``${NAME[N]}``."""
+        arrays = self.arrays.get(name)
+        if arrays is None:
+            return None
+        out: list[tuple[str, bool]] = []
+        for elements in arrays:
+            if index in ("@", "*"):
+                out.append((" ".join(e for e, _d in elements), any(d for _e, d in elements)))
+            elif index.isdigit() and int(index) < len(elements):
+                out.append(elements[int(index)])
+            else:
+                return None
+        return _dedupe(out)
+
+    def set_var(
+        self,
+        name: str,
+        values: list[tuple[str, bool]],
+        depth: int,
+        old: list[tuple[str, bool]] | None = None,
+    ) -> None:
+        """Give ``name`` these values (scopes merge old values back: :meth:`leave_scope`)."""
+        if self.scopes and name not in self.scopes[-1]:
+            self.scopes[-1][name] = self.vars.get(name)
+        self.vars[name] = _dedupe(values)
+
+    def enter_scope(self) -> dict[str, list[tuple[str, bool]] | None]:
+        """Start a part of the script that may not run, or runs in a subshell or another
+        shell (branches, loops, subshells, substitutions, pipeline stages, nested scripts):
+        inside, assignments apply in order; see :meth:`leave_scope`. O(1)."""
+        undo: dict[str, list[tuple[str, bool]] | None] = {}
+        self.scopes.append(undo)
+        return undo
+
+    def leave_scope(self, undo: dict[str, list[tuple[str, bool]] | None]) -> None:
+        """After such a part, a variable it assigned may hold its value from before or from
+        inside. Costs the number of variables the part assigned."""
+        if self.scopes and self.scopes[-1] is undo:
+            self.scopes.pop()
+        parent = self.scopes[-1] if self.scopes else None
+        for name, old in undo.items():
+            if parent is not None and name not in parent:
+                parent[name] = old
+            before = old if old is not None else _ENV_VALUES.get(name, [("$" + name, True)])
+            self.vars[name] = _dedupe(before + self.vars.get(name, []))
 
     def eval_word(self, node: Node, s: _Src) -> Word:
         """Quote removal of one argument node."""
@@ -639,8 +1161,130 @@ class _Analyzer:
             return Word(text, shape, any(c in raw for c in "$`'\""), start, end)
         if kind == "concatenation":
             return self.eval_parts(node, s, list(node.children), start, end, quoted=False)
-        text = raw
-        return Word(text, QUOTED * len(text), True, start, end)
+        if kind == "brace_expression":  # {1..3}: literal syntax, expanded with the word
+            return Word(raw, raw, False, start, end)
+        return self.eval_dynamic(node, s, quoted=False)
+
+    def eval_dynamic(self, node: Node, s: _Src, quoted: bool) -> Word:
+        """An expansion or substitution: its known values, or its source text as a dynamic
+        word. Characters from an unquoted expansion are marked SPLIT in the shape."""
+        kind = node.type
+        raw = _parser.node_text(node, s.src) or ""
+        start, end = node.start_byte, node.end_byte
+        values: list[tuple[str, bool]] | None = None
+        sources: tuple[str, ...] = ()
+        code: str | None = None
+        if kind in ("simple_expansion", "expansion"):
+            values = self.expand(node, s)
+        elif kind == "command_substitution":
+            out = self.static_substitution(node, s)
+            if out is not None:
+                values = [(out, False)]
+            else:
+                sources = programs_in(node, s.src)
+        elif kind == "process_substitution":
+            # a /dev/fd/N path: not an arbitrary file; its content comes from `sources`
+            sources = programs_in(node, s.src)
+            code = self.static_substitution(node, s)
+            values = [(raw, False)]
+        if not values:
+            values = [(raw, True)]
+        mark = QUOTED if quoted or kind == "process_substitution" else SPLIT
+        if kind in ("expansion", "simple_expansion") and is_all_elements(node, s.src):
+            mark = SPLIT  # "${a[@]}": one word per element even when quoted
+        alts = [(v, (QUOTED if d else mark) * len(v), d) for v, d in values]
+        w = Word(alts[0][0], alts[0][1], alts[0][2], start, end)
+        w.alts = tuple(alts[1:])
+        w.sources = sources
+        w.code = code
+        return w
+
+    def lookup(self, name: str) -> list[tuple[str, bool]] | None:
+        """The values of a variable: same-script assignments, else the few environment
+        variables whose meaning is known (HOME -> ``~``, TMPDIR -> ``/tmp``), else None."""
+        if name in self.vars:
+            return self.vars[name]
+        return _ENV_VALUES.get(name)
+
+    def expand(self, node: Node, s: _Src) -> list[tuple[str, bool]] | None:
+        """``$NAME``, ``${NAME}``, ``${NAME:-default}``, ``${NAME:?}``, ``${NAME:+alt}``."""
+        children = list(node.children)
+        if node.type == "simple_expansion":
+            name_node = first_named(node)
+            if name_node is None:
+                return None
+            name = _parser.node_text(name_node, s.src) or ""
+            if name_node.type == "special_variable_name":
+                return self.vars.get(name) if name in ("@", "*", "#", "0") else None
+            if name_node.type != "variable_name":
+                return None
+            return self.lookup(name)
+        if len(children) == 3 and children[1].type == "subscript":
+            sub_name = children[1].child_by_field_name("name")
+            sub_index = children[1].child_by_field_name("index")
+            if sub_name is None or sub_index is None:
+                return None
+            return self.array_values(
+                _parser.node_text(sub_name, s.src) or "", _parser.node_text(sub_index, s.src) or ""
+            )
+        if len(children) < 3 or children[1].type != "variable_name":
+            return None  # ${#X}, ${!X}, ${@}: not evaluated
+        name = _parser.node_text(children[1], s.src) or ""
+        value = self.lookup(name)
+        if children[2].type == "}":
+            return value
+        op = children[2].type
+        rest = [c for c in children[3:] if c.type != "}"]
+        if op in (":?", "?"):
+            return value
+        default: list[tuple[str, bool]] = [("", False)]
+        if rest:
+            w = self.eval_parts(node, s, rest, rest[0].start_byte, rest[-1].end_byte, False)
+            default = [(text, dyn) for text, _shape, dyn in w.variants()]
+        if op in (":-", "-", ":=", "="):
+            if value is None:
+                return default
+            if op.startswith(":"):
+                return _dedupe(
+                    [v for v in value if v[0] or v[1]]
+                    + (default if any(not v[0] and not v[1] for v in value) else [])
+                )
+            return value
+        if op in (":+", "+"):
+            if value is None:
+                return None
+            return default if all(v[0] for v in value) else None
+        return None
+
+    def static_substitution(self, node: Node, s: _Src) -> str | None:
+        """The output of ``$(echo rm)`` / ``$(printf …)`` / ``$(echo … | base64 -d)``
+        when every word is known, trailing newlines removed as bash does; else None."""
+        inner = [c for c in node.named_children if c.type != "comment"]
+        if len(inner) != 1 or inner[0].type not in ("command", "pipeline"):
+            return None
+        stages = [inner[0]] if inner[0].type == "command" else list(inner[0].named_children)
+        data: bytes | None = None
+        for stage in stages:
+            if stage.type != "command":
+                return None
+            words: list[Word] = []
+            for child in stage.children:
+                if child.type == "variable_assignment" or child.type in _REDIRECTS:
+                    return None
+                if not child.is_named or child.type == "comment":
+                    continue
+                target = first_named(child) if child.type == "command_name" else child
+                w = self.eval_word(target if target is not None else child, s)
+                if w.dynamic or w.alts:
+                    return None
+                words.extend(_split_fields(w) or [w])
+            if not words:
+                return None
+            argv = [_normalize_program(words[0].text)[0], *(w.text for w in words[1:])]
+            data = stage_output(argv, data)
+            if data is None:
+                return None
+        return None if data is None else data.decode("utf-8", "replace").rstrip("\n")
 
     def eval_string(self, node: Node, s: _Src) -> Word:
         children = list(node.children)
@@ -655,7 +1299,11 @@ class _Analyzer:
             inner_end = children[-1].start_byte
             children = children[:-1]
         word = self.eval_parts(node, s, children, inner_start, inner_end, quoted=True)
-        return Word(word.text, QUOTED * len(word.text), word.dynamic, start, end)
+        # shapes from the parts: QUOTED, except "${a[@]}", which still gives one word each
+        out = Word(word.text, word.shape, word.dynamic, start, end)
+        out.alts = word.alts
+        out.sources = word.sources
+        return out
 
     def eval_parts(
         self, node: Node, s: _Src, children: list[Node], start: int, end: int, quoted: bool
@@ -664,7 +1312,6 @@ class _Analyzer:
         child nodes (literal content)."""
         texts: list[str] = []
         shapes: list[str] = []
-        dynamic = False
         pos = start
 
         def literal(raw: str) -> None:
@@ -677,25 +1324,42 @@ class _Analyzer:
                 texts.append(value)
                 shapes.append(shape)
 
+        combos: list[tuple[str, str, bool]] = [("", "", False)]
+        sources: tuple[str, ...] = ()
+
+        def flush() -> None:
+            nonlocal combos
+            if texts:
+                text, shape = "".join(texts), "".join(shapes)
+                combos = [(a + text, b + shape, d) for a, b, d in combos]
+                texts.clear()
+                shapes.clear()
+
         for child in children:
             if child.start_byte > pos:
                 literal(_parser.slice_text(s.src, pos, child.start_byte))
             if child.type == "string_content" or not child.is_named:
                 literal(_parser.node_text(child, s.src) or "")
-            elif quoted and child.type not in ("string", "raw_string"):
-                raw = _parser.node_text(child, s.src) or ""
-                texts.append(raw)
-                shapes.append(QUOTED * len(raw))
-                dynamic = True
             else:
-                w = self.eval_word(child, s)
-                texts.append(w.text)
-                shapes.append(w.shape)
-                dynamic = dynamic or w.dynamic
+                if quoted and child.type not in ("string", "raw_string"):
+                    w = self.eval_dynamic(child, s, quoted=True)
+                else:
+                    w = self.eval_word(child, s)
+                flush()
+                sources += w.sources
+                combos = [
+                    (a + text, b + shape, d or dyn)
+                    for a, b, d in combos
+                    for text, shape, dyn in w.variants()
+                ][:MAX_VARIANTS]
             pos = max(pos, child.end_byte)
         if end > pos:
             literal(_parser.slice_text(s.src, pos, end))
-        return Word("".join(texts), "".join(shapes), dynamic, node.start_byte, node.end_byte)
+        flush()
+        word = Word(combos[0][0], combos[0][1], combos[0][2], node.start_byte, node.end_byte)
+        word.alts = tuple(combos[1:])
+        word.sources = sources
+        return word
 
     # -- emitting and unwrapping -----------------------------------------------------------------
 
@@ -707,6 +1371,7 @@ class _Analyzer:
         io: _IO,
         s: _Src,
         td: int,
+        redirects: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """Record the command ``words`` and everything it runs in turn."""
         if not words:
@@ -721,7 +1386,40 @@ class _Analyzer:
         else:
             argv0, path = _normalize_program(prog.text)
         argv = (argv0, *(w.text for w in words[1:]))
-        self.commands.append(Command(argv, path, assignments, via))
+        dynamic = frozenset(i for i, w in enumerate(words) if w.dynamic)
+        base_shape = prog.shape.rsplit("/", 1)[-1]
+        if not prog.dynamic and has_pattern(base_shape):
+            dynamic |= {0}  # /usr/bin/r? : the program is whatever the glob matches
+        sources = [(i, w.sources) for i, w in enumerate(words) if w.sources]
+        sources += [
+            (i, (self.downloads[file_key(w.text)],))
+            for i, w in enumerate(words)
+            if not w.dynamic and file_key(w.text) in self.downloads
+        ]
+        stdin_from = io.upstream + tuple(op for op, _t in redirects if op in ("<<", "<<<"))
+        if len(self.commands) >= MAX_COMMANDS:
+            raise _Budget(REASON_TOO_MANY_COMMANDS)
+        self.commands.append(
+            Command(
+                argv,
+                path,
+                assignments,
+                via,
+                redirects,
+                stdin_from,
+                dynamic,
+                tuple(sources),
+                self.cwd,
+            )
+        )
+        if self.cwd and self.cwd[0] in "/~" and not prog.dynamic:
+            resolved = resolve_relative(words, self.cwd)
+            if resolved is not None:  # `cd ~ && rm -rf .` also runs as `rm -rf ~`
+                self.emit(resolved, assignments, (*via, f"cd {self.cwd}"), io, s, td + 1, redirects)
+        for a in assignments:
+            key, _, value = a.partition("=")
+            if key in _CODE_VARIABLES and value:
+                self.script(value, (*via, key), s.depth + 1, td + 1)
         if prog.dynamic:
             self.reason(REASON_DYNAMIC_PROGRAM)
             return
@@ -734,7 +1432,37 @@ class _Analyzer:
         family = interpreter_family(name)
         if family is not None and not io.xargs and (io.piped or io.feeds):
             self.stdin_code(name, family, words, io, s, via, td)
-        self.unwrap(name, family, words, assignments, via, io, s, td)
+        if family is not None and family != "iex":
+            self.script_operand(name, family, words, dynamic, via, s, td)
+        self.unwrap(name, family, words, assignments, via, io, s, td, redirects)
+
+    def script_operand(
+        self,
+        name: str,
+        family: str,
+        words: list[Word],
+        dynamic: frozenset[int],
+        via: tuple[str, ...],
+        s: _Src,
+        td: int,
+    ) -> None:
+        """An interpreter running a script file only known at run time (``bash <(curl …)``,
+        ``source "$F"``) runs code this analysis cannot see; ``bash <(echo …)`` runs known
+        code, analysed as a nested script."""
+        index = -1
+        if family == "shell":
+            sh = shell_args(words)
+            if sh.c_flag is None and sh.operand < len(words):
+                index = sh.operand
+        elif family == "source" and len(words) > 1:
+            index = 1
+        if index < 0 or (index not in dynamic and not words[index].sources):
+            return
+        code = words[index].code
+        if code is None:
+            self.reason(REASON_DYNAMIC_SCRIPT)
+        else:
+            self.code(family, code, (*via, f"{name} <(…)"), s, td)
 
     def stdin_code(
         self,
@@ -746,20 +1474,86 @@ class _Analyzer:
         via: tuple[str, ...],
         td: int,
     ) -> None:
-        """An interpreter whose stdin is a pipe or a heredoc/herestring: if it reads its
-        program from stdin, report it; a literal heredoc/herestring fed to a shell is analysed
-        as a nested script as well (bash expands an unquoted heredoc first: dynamic)."""
+        """An interpreter whose stdin is a pipe or a heredoc/herestring and that reads its
+        program from there. Program text known here (a literal heredoc, ``echo … | base64 -d``)
+        is analysed: fully for a shell, heuristically for other languages (which keeps a
+        reason); unknown program text is a reason (bash expands an unquoted heredoc first)."""
         if not reads_code_from_stdin(family, words):
             return
+        shell = family in ("shell", "source")
+        if io.piped and io.text is not None:
+            if not shell:
+                self.reason(REASON_STDIN_INTERPRETER)
+            code = io.text.decode("utf-8", "replace")
+            self.code(family, code, (*via, f"| {name}"), s, td)
+            return
         if io.feeds:
-            self.reason(REASON_STDIN_INTERPRETER)
-            if family in ("shell", "source"):
+            if not shell:
+                self.reason(REASON_STDIN_INTERPRETER)
+            if shell:
                 for feed in io.feeds:
                     if feed.dynamic:
                         self.reason(REASON_DYNAMIC_SCRIPT)
                     self.script(feed.text, (*via, f"{name} <<"), s.depth + 1, td + 1)
+            else:
+                for feed in io.feeds:
+                    self.code(family, feed.text, (*via, f"{name} <<"), s, td)
         if io.piped:
             self.reason(REASON_PIPE_INTO_INTERPRETER)
+
+    def code(self, family: str, code: str, via: tuple[str, ...], s: _Src, td: int) -> None:
+        """Program text an interpreter runs: a nested script for a shell, else the commands
+        :func:`inline_commands` finds in it."""
+        if family in ("shell", "source"):
+            self.script(code, via, s.depth + 1, td + 1)
+            return
+        from ._inline import inline_commands  # lazily: regexes compiled only when needed
+
+        scripts, argvs, opaque = inline_commands(family, code)
+        if opaque:
+            self.reason(REASON_INLINE_CODE)
+        for script in scripts:
+            self.script(script, via, s.depth + 1, td + 1)
+        for argv in argvs:
+            self.emit([Word.literal(a) for a in argv], (), via, _NO_IO, s, td + 1)
+
+    def inline_code(
+        self,
+        name: str,
+        family: str | None,
+        words: list[Word],
+        via: tuple[str, ...],
+        s: _Src,
+        td: int,
+    ) -> None:
+        """``python -c CODE``, ``node -e CODE``, ``perl -e CODE``, ``awk 'PROGRAM'`` …"""
+        if family == "awk":
+            i = option_value_skip(words, 1, "fvF", frozenset({"--file", "--assign"}))
+            if (
+                i is not None
+                and i < len(words)
+                and not any(w.text in ("-f", "--file") for w in words)
+            ):
+                if words[i].dynamic:
+                    self.reason(REASON_DYNAMIC_SCRIPT)
+                self.code("awk", words[i].text, (*via, name), s, td)
+            return
+        if family is None or family in ("shell", "source", "iex", "pwsh"):
+            return
+        flags = _INLINE_FLAGS.get(family, ("-e",))
+        for i, w in enumerate(words[1:-1], 1):
+            a = w.text
+            if a in flags or (
+                len(a) > 2
+                and a[0] == "-"
+                and a[1] != "-"
+                and a[-1] in "ec"
+                and f"-{a[-1]}" in flags
+            ):
+                if words[i + 1].dynamic:  # python3 -c "$(curl …)"
+                    self.reason(REASON_DYNAMIC_SCRIPT)
+                self.code(family, words[i + 1].text, (*via, f"{name} {a}"), s, td)
+                return
 
     def unwrap(
         self,
@@ -771,15 +1565,51 @@ class _Analyzer:
         io: _IO,
         s: _Src,
         td: int,
+        redirects: tuple[tuple[str, str], ...] = (),
     ) -> None:
         if family == "shell":
             self.nested_shell(name, words, via, io, s, td)
             return
+        if name in _AWKS:
+            self.inline_code(name, "awk", words, via, s, td)
+            return
+        if family is not None:
+            self.inline_code(name, family, words, via, s, td)
+        if name in ("cd", "pushd"):
+            self.cwd = change_dir(self.cwd, words)
+            return
+        if name in ("read", "mapfile", "readarray", "getopts", "printf", "let"):
+            for var in _set_by(name, words):  # values only known at run time
+                self.set_var(var, [("$" + var, True)], s.depth)
+        if name in self.functions:
+            self.call_function(name, words, td)
+            return
         if name == "eval":
-            self.reason(REASON_EVAL)
             if len(words) > 1:
+                if any(w.dynamic for w in words[1:]):
+                    self.reason(REASON_EVAL)
                 code = " ".join(w.text for w in words[1:])
                 self.script(code, (*via, "eval"), s.depth + 1, td + 1)
+            return
+        if name == "git":
+            self.git(words, assignments, via, s, td, redirects)
+            return
+        if name in ("sed", "gsed"):
+            self.sed(name, words, via, s, td)
+            return
+        if name in COMMAND_OPTIONS:
+            for value in command_option_values(name, words):
+                if value.dynamic:
+                    self.reason(REASON_DYNAMIC_SCRIPT)
+                self.script(value.text, (*via, f"{name} option"), s.depth + 1, td + 1)
+        if name in ("tar", "bsdtar", "gtar"):
+            self.tar(words, via, s, td)
+            return
+        if name == "watch":
+            self.watch(words, via, s, td)
+            return
+        if name == "parallel":
+            self.parallel(words, assignments, via, io, s, td)
             return
         if name == "trap":
             self.trap(words, via, s, td)
@@ -789,9 +1619,27 @@ class _Analyzer:
                 if "=" in w.text:
                     self.script(w.text.split("=", 1)[1], (*via, "alias"), s.depth + 1, td + 1)
             return
-        if name == "su":
+        if name in ("su", "runuser"):
             self.su(words, via, s, td)
+            if name == "su":
+                return
+        if name in ("script", "flock"):
+            self.option_script(name, words, via, s, td)
+        if name == "ssh":
+            remote = WRAPPERS["ssh"](words)
+            if remote is not None:
+                code = " ".join(w.text for w in remote.words[remote.index :])
+                self.script(code, (*via, "ssh"), s.depth + 1, td + 1)
             return
+        if name in ("at", "batch") and (io.piped or io.feeds) and io.text is not None:
+            self.script(
+                io.text.decode("utf-8", "replace"), (*via, f"| {name}"), s.depth + 1, td + 1
+            )
+        elif name in ("at", "batch") and (io.piped or io.feeds):
+            for feed in io.feeds:
+                self.script(feed.text, (*via, f"{name} <<"), s.depth + 1, td + 1)
+            if io.piped:
+                self.reason(REASON_PIPE_INTO_INTERPRETER)
         if name == "find":
             self.find_exec(words, assignments, via, s, td)
             return
@@ -805,10 +1653,69 @@ class _Analyzer:
         inner_io = io
         if name == "xargs":
             inner_io = _IO(xargs=True)
+            lines = inner.placeholder is not None
+            text = io.text
+            literal = [f for f in io.feeds if not f.dynamic]
+            if text is None and len(io.feeds) == 1 and literal:
+                text = literal[0].text.encode("utf-8", "surrogatepass")
+            items = xargs_items(text, lines) if text is not None else None
             if inner.placeholder:
                 ph = inner.placeholder
+                for item in items or []:
+                    self.emit(
+                        [Word.literal(w.text.replace(ph, item)) for w in inner_words],
+                        assignments + inner.assignments,
+                        (*via, name),
+                        inner_io,
+                        s,
+                        td + 1,
+                        redirects,
+                    )
+                if items is None and io.paths:
+                    for spelling, dyn in io.paths[:MAX_VARIANTS]:
+                        self.emit(
+                            [
+                                Word(w.text.replace(ph, spelling), w.shape, dyn)
+                                if ph in w.text
+                                else w
+                                for w in inner_words
+                            ],
+                            assignments + inner.assignments,
+                            (*via, name),
+                            inner_io,
+                            s,
+                            td + 1,
+                            redirects,
+                        )
+                    return
                 inner_words = [w.with_dynamic() if ph in w.text else w for w in inner_words]
-        self.emit(inner_words, assignments + inner.assignments, (*via, name), inner_io, s, td + 1)
+            elif items is not None:
+                inner_words = inner_words + [Word.literal(a) for a in items]
+            elif io.paths:
+                for spelling, dyn in io.paths[:MAX_VARIANTS]:
+                    listed = Word(spelling, QUOTED * len(spelling), dyn)
+                    self.emit(
+                        [*inner_words, listed],
+                        assignments + inner.assignments,
+                        (*via, name),
+                        inner_io,
+                        s,
+                        td + 1,
+                        redirects,
+                    )
+                return
+            else:
+                marker = Word(XARGS_INPUT, QUOTED * len(XARGS_INPUT), True)
+                inner_words = [*inner_words, marker]
+        self.emit(
+            inner_words,
+            assignments + inner.assignments,
+            (*via, name),
+            inner_io,
+            s,
+            td + 1,
+            redirects,
+        )
 
     def nested_shell(
         self, name: str, words: list[Word], via: tuple[str, ...], io: _IO, s: _Src, td: int
@@ -819,7 +1726,12 @@ class _Analyzer:
                 script = words[sh.operand]
                 if script.dynamic:
                     self.reason(REASON_DYNAMIC_SCRIPT)
-                self.script(script.text, (*via, f"{name} {sh.c_flag}"), s.depth + 1, td + 1)
+                rest = words[sh.operand + 1 :]  # `sh -c 'rm -rf "$1"' _ ~`: $0, $1 …
+                saved = self.bind_positionals(rest[1:], rest[0] if rest else None)
+                try:
+                    self.script(script.text, (*via, f"{name} {sh.c_flag}"), s.depth + 1, td + 1)
+                finally:
+                    self.restore(saved)
             elif io.xargs:
                 self.reason(REASON_DYNAMIC_SCRIPT)
         elif io.xargs and (sh.operand >= len(words) or words[sh.operand].dynamic):
@@ -837,6 +1749,20 @@ class _Analyzer:
         if action.text:
             self.script(action.text, (*via, "trap"), s.depth + 1, td + 1)
 
+    def option_script(
+        self, name: str, words: list[Word], via: tuple[str, ...], s: _Src, td: int
+    ) -> None:
+        """``script -c CMD``, ``flock FILE -c CMD``: CMD runs through a shell."""
+        for i, w in enumerate(words[1:-1], 1):
+            a = w.text
+            if a in ("-c", "--command") or (
+                len(a) > 2 and a[0] == "-" and a[1] != "-" and a.endswith("c")
+            ):
+                if words[i + 1].dynamic:
+                    self.reason(REASON_DYNAMIC_SCRIPT)
+                self.script(words[i + 1].text, (*via, f"{name} -c"), s.depth + 1, td + 1)
+                return
+
     def su(self, words: list[Word], via: tuple[str, ...], s: _Src, td: int) -> None:
         for i in range(1, len(words)):
             a = words[i].text
@@ -852,6 +1778,178 @@ class _Analyzer:
                 self.script(script.text, (*via, "su -c"), s.depth + 1, td + 1)
                 return
 
+    def git(
+        self,
+        words: list[Word],
+        assignments: tuple[str, ...],
+        via: tuple[str, ...],
+        s: _Src,
+        td: int,
+        redirects: tuple[tuple[str, str], ...],
+    ) -> None:
+        """``git [-C DIR] [-c KEY=VALUE] … SUBCOMMAND …``: settings that run commands are
+        reasons (and their shell text is analysed); with global options present the command
+        is also listed without them (``git push --force``) so prefix rules see it."""
+        i = 1
+        n = len(words)
+        while i < n:
+            a = words[i].text
+            if a == "-c" and i + 1 < n:
+                self.git_setting(words[i + 1].text, via, s, td)
+                i += 2
+            elif a.startswith("-c") and "=" in a and len(a) > 2:
+                self.git_setting(a[2:], via, s, td)
+                i += 1
+            elif a in _GIT_VALUE_OPTIONS:
+                i += 2
+            elif a.startswith("--config-env=") or (a.startswith("-") and a != "-"):
+                i += 1
+            else:
+                break
+        if 1 < i < n:
+            inner = [Word.literal("git"), *words[i:]]
+            self.emit(inner, assignments, (*via, "git"), _NO_IO, s, td + 1, redirects)
+
+    def git_setting(self, setting: str, via: tuple[str, ...], s: _Src, td: int) -> None:
+        key, _, value = setting.partition("=")
+        low = key.lower()
+        if low.startswith("alias."):
+            if value.startswith("!"):
+                self.reason(REASON_GIT_CODE_CONFIG)
+                self.script(value[1:], (*via, f"git -c {key}"), s.depth + 1, td + 1)
+            return
+        if low in _GIT_CODE_KEYS or (
+            low.startswith(("pager.", "filter.", "diff.", "merge."))
+            and (
+                low.endswith((".command", ".clean", ".smudge", ".process", ".driver", ".textconv"))
+                or low.startswith("pager.")
+            )
+        ):
+            self.reason(REASON_GIT_CODE_CONFIG)
+            if value:
+                self.script(value.lstrip("!"), (*via, f"git -c {key}"), s.depth + 1, td + 1)
+
+    def sed(self, name: str, words: list[Word], via: tuple[str, ...], s: _Src, td: int) -> None:
+        """GNU sed scripts that run commands (the ``e`` command, ``s///e``)."""
+        programs: list[str] = []
+        operand_script = True
+        i = 1
+        while i < len(words):
+            a = words[i].text
+            if a in ("-e", "--expression") and i + 1 < len(words):
+                programs.append(words[i + 1].text)
+                operand_script = False
+                i += 2
+                continue
+            if a.startswith("--expression="):
+                programs.append(a.split("=", 1)[1])
+                operand_script = False
+            elif a.startswith("-e") and len(a) > 2:
+                programs.append(a[2:])
+                operand_script = False
+            elif a in ("-f", "--file") or a.startswith("--file="):
+                operand_script = False
+            elif a in ("-l", "--line-length"):
+                i += 1
+            elif a == "--":
+                if operand_script and i + 1 < len(words):
+                    programs.append(words[i + 1].text)
+                break
+            elif not a.startswith("-") or a == "-":
+                if operand_script:
+                    programs.append(a)
+                break
+            i += 1
+        if not programs:
+            return
+        from ._inline import sed_commands  # lazily: regexes compiled only when needed
+
+        for program in programs:
+            scripts, opaque = sed_commands(program)
+            if opaque:
+                self.reason(REASON_INLINE_CODE)
+            for script in scripts:
+                self.script(script, (*via, f"{name} e"), s.depth + 1, td + 1)
+
+    def tar(self, words: list[Word], via: tuple[str, ...], s: _Src, td: int) -> None:
+        """GNU tar options whose value is a command: ``--checkpoint-action=exec=CMD``,
+        ``--to-command``, ``--use-compress-program``/``-I``, ``--rsh-command``,
+        ``--info-script``/``--new-volume-script``/``-F``."""
+        value_opts = (
+            "--to-command",
+            "--use-compress-program",
+            "--rsh-command",
+            "--info-script",
+            "--new-volume-script",
+            "-I",
+            "-F",
+        )
+        for i, w in enumerate(words[1:], 1):
+            a = w.text
+            cmd: str | None = None
+            if a.startswith("--checkpoint-action="):
+                action = a.split("=", 1)[1]
+                if action.startswith("exec="):
+                    cmd = action[5:]
+            elif "=" in a and a.split("=", 1)[0] in value_opts:
+                cmd = a.split("=", 1)[1]
+            elif a in value_opts and i + 1 < len(words):
+                cmd = words[i + 1].text
+            if cmd:
+                if w.dynamic:
+                    self.reason(REASON_DYNAMIC_SCRIPT)
+                self.script(cmd, (*via, "tar"), s.depth + 1, td + 1)
+
+    def watch(self, words: list[Word], via: tuple[str, ...], s: _Src, td: int) -> None:
+        """``watch [-n SECS] … CMD ARGS``: procps watch runs ``sh -c "CMD ARGS"``, or
+        the argv itself with ``-x``/``--exec``."""
+        i = option_value_skip(words, 1, "ndq", frozenset({"--interval", "--differences"}))
+        if i is None or i >= len(words):
+            return
+        if any(w.text in ("-x", "--exec") for w in words[1:i]):
+            self.emit(words[i:], (), (*via, "watch"), _NO_IO, s, td + 1)
+            return
+        self.script(" ".join(w.text for w in words[i:]), (*via, "watch"), s.depth + 1, td + 1)
+
+    def parallel(
+        self,
+        words: list[Word],
+        assignments: tuple[str, ...],
+        via: tuple[str, ...],
+        io: _IO,
+        s: _Src,
+        td: int,
+    ) -> None:
+        """GNU parallel: ``parallel [opts] CMD {} ::: ARGS`` runs CMD per argument through a
+        shell; without a command it runs each input line as a command."""
+        i = option_value_skip(
+            words, 1, "jSaIdEX", frozenset({"--jobs", "--sshlogin", "--arg-file", "--delimiter"})
+        )
+        if i is None:
+            return
+        end = next(
+            (j for j in range(i, len(words)) if words[j].text in (":::", "::::", ":::+")),
+            len(words),
+        )
+        cmd = words[i:end]
+        args = [w.text for w in words[end + 1 :]] if end < len(words) else []
+        if not cmd:
+            if io.text is not None:
+                for line in xargs_items(io.text, lines=True):
+                    self.script(line, (*via, "parallel"), s.depth + 1, td + 1)
+            elif args:
+                for a in args:
+                    self.script(a, (*via, "parallel"), s.depth + 1, td + 1)
+            else:
+                self.reason(REASON_DYNAMIC_SCRIPT)
+            return
+        template = " ".join(w.text for w in cmd)
+        if "{" not in template:
+            template += " {}"
+        values = args or ([XARGS_INPUT] if io.text is None else xargs_items(io.text, True))
+        for v in values[:MAX_VARIANTS]:
+            self.script(template.replace("{}", v), (*via, "parallel"), s.depth + 1, td + 1)
+
     def find_exec(
         self,
         words: list[Word],
@@ -860,10 +1958,18 @@ class _Analyzer:
         s: _Src,
         td: int,
     ) -> None:
-        i = 1
+        """``find ROOTS … -exec CMD {} ;``/``-execdir``/``-ok``/``-okdir`` and ``-delete``.
+        ``{}`` is each file found: the roots themselves (unless a name test or ``-mindepth``
+        excludes them) or anything beneath them (a dynamic word)."""
         n = len(words)
+        roots, roots_found, k = find_roots(words)
+        i = k
         while i < n:
             flag = words[i].text
+            if flag == "-delete" and roots_found:
+                for root in roots:
+                    argv = [Word.literal("rm"), Word.literal("-r"), Word.literal("-f"), root]
+                    self.emit(argv, assignments, (*via, "find -delete"), _NO_IO, s, td + 1)
             if flag not in ("-exec", "-execdir", "-ok", "-okdir"):
                 i += 1
                 continue
@@ -873,11 +1979,100 @@ class _Analyzer:
                 t = words[j].text
                 if t == ";" or (t == "+" and inner and inner[-1].text == "{}"):
                     break
-                inner.append(words[j].with_dynamic() if "{}" in t else words[j])
+                inner.append(words[j])
                 j += 1
-            if inner:
-                self.emit(inner, assignments, (*via, f"find {flag}"), _IO(xargs=True), s, td + 1)
+            fvia = (*via, f"find {flag}")
+            if inner and roots_found and flag in ("-exec", "-ok"):
+                for root in roots:
+                    if root.dynamic:
+                        continue
+                    lit = [
+                        Word.literal(w.text.replace("{}", root.text)) if "{}" in w.text else w
+                        for w in inner
+                    ]
+                    self.emit(lit, assignments, fvia, _IO(xargs=True), s, td + 1)
+            for found in found_below(roots, flag.endswith("dir")) if inner else []:
+                dyn = [
+                    Word(w.text.replace("{}", found), QUOTED * len(w.text), True)
+                    if "{}" in w.text
+                    else w
+                    for w in inner
+                ]
+                self.emit(dyn, assignments, fvia, _IO(xargs=True), s, td + 1)
             i = j + 1
+
+
+def _split_fields(word: Word) -> list[Word] | None:
+    """Field splitting: blanks that came from an unquoted expansion (SPLIT in the shape)
+    separate words; None when there is nothing to split. An unquoted expansion that is
+    empty gives no word at all (``[]``)."""
+    if SPLIT not in word.shape:
+        return None
+    pieces: list[Word] = []
+    text: list[str] = []
+    shape: list[str] = []
+    for ch, sh in zip(word.text, word.shape, strict=False):
+        if sh == SPLIT and ch in " \t\n":
+            if text:
+                pieces.append(
+                    Word("".join(text), "".join(shape), word.dynamic, word.start, word.end)
+                )
+                text, shape = [], []
+            continue
+        text.append(ch)
+        shape.append(sh)
+    if text:
+        pieces.append(Word("".join(text), "".join(shape), word.dynamic, word.start, word.end))
+    for p in pieces:
+        p.sources = word.sources
+        p.code = word.code
+    return pieces
+
+
+def _set_by(name: str, words: list[Word]) -> list[str]:
+    """Variables a builtin sets from run-time data (``read a b``, ``mapfile arr``,
+    ``printf -v v …``, ``getopts spec v``, ``let v=…``)."""
+    texts = [w.text for w in words[1:]]
+    if name == "printf":
+        return [texts[i + 1] for i, a in enumerate(texts[:-1]) if a == "-v"]
+    if name == "getopts":
+        return texts[1:2]
+    if name == "let":
+        return [a.split("=", 1)[0] for a in texts if "=" in a]
+    out: list[str] = []
+    i = 0
+    while i < len(texts):
+        a = texts[i]
+        if a.startswith("-") and len(a) > 1:
+            if a[-1] in "adnNptuCcsO" and i + 1 < len(texts):
+                if a[-1] == "a" and name == "read":
+                    out.append(texts[i + 1])  # read -a ARRAY
+                i += 1
+            i += 1
+            continue
+        out.append(a)
+        i += 1
+    return [v for v in out if is_assignment_word(v + "=")]
+
+
+def _brace_words(words: list[Word]) -> list[Word]:
+    """Brace expansion of each word (``~/.ssh/{config,id_rsa}`` -> two words)."""
+    out: list[Word] = []
+    for w in words:
+        expanded = brace_expand(w.text, w.shape)
+        if expanded is None:
+            out.append(w)
+            continue
+        for text, shape in expanded:
+            piece = Word(text, shape, w.dynamic, w.start, w.end)
+            piece.sources = w.sources
+            piece.code = w.code
+            out.append(piece)
+    return out
+
+
+def _dedupe(values: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    return list(dict.fromkeys(values))[:MAX_VARIANTS]
 
 
 def _valid_assignment_node(node: Node, s: _Src) -> bool:
@@ -926,13 +2121,15 @@ def _merge_adjacent(words: list[Word], src: bytes) -> list[Word]:
                 if prev.dollar and src[w.start : w.start + 1] == b'"':
                     out[-1] = w  # $"..." is a (locale-translated) double-quoted string
                     continue
-                out[-1] = Word(
-                    prev.text + w.text,
-                    prev.shape + w.shape,
-                    prev.dynamic or w.dynamic,
-                    prev.start,
-                    w.end,
-                )
+                combos = [
+                    (a + c, b + d, x or y)
+                    for a, b, x in prev.variants()
+                    for c, d, y in w.variants()
+                ][:MAX_VARIANTS]
+                merged = Word(combos[0][0], combos[0][1], combos[0][2], prev.start, w.end)
+                merged.alts = tuple(combos[1:])
+                merged.sources = prev.sources + w.sources
+                out[-1] = merged
                 continue
         out.append(w)
     return out
@@ -983,8 +2180,9 @@ def analyze_script(script: str) -> Analysis:
         return Analysis((), (REASON_NOT_TEXT,))
     try:
         analyzer.script(script, (), 0, 0)
-    except _Budget:
-        analyzer.reason(REASON_TOO_LARGE)
+        analyzer.finish()
+    except _Budget as budget:
+        analyzer.reason(str(budget))
     except RecursionError:
         analyzer.reason(REASON_TOO_DEEP)
     except Exception as exc:  # the hook must get an answer whatever happens
@@ -1028,8 +2226,8 @@ def analyze_argv(argv: Sequence[str]) -> Analysis:
     try:
         words = [Word.literal(a) for a in args]
         analyzer.emit(words, (), (), _NO_IO, _Src(b"", (), 0), 0)
-    except _Budget:
-        analyzer.reason(REASON_TOO_LARGE)
+    except _Budget as budget:
+        analyzer.reason(str(budget))
     except RecursionError:
         analyzer.reason(REASON_TOO_DEEP)
     except Exception as exc:

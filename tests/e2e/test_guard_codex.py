@@ -65,7 +65,7 @@ def test_rm_rf_home_is_denied(
     assert precious.exists() and home.home.is_dir()
     out = fake_model.tool_output("call_1") or ""
     assert BLOCKED in out, out
-    assert "codex-guard: forbidden" in out and "baseline.rules" in out
+    assert "codex-guard: forbidden" in out and "catastrophic.rules" in out
     entries = _audit(audit)
     assert any(
         e["effective_decision"] == "forbidden" and e["event"] == "PreToolUse" for e in entries
