@@ -160,6 +160,10 @@ def handle(event: Event, extra_rules: list[str] | None = None) -> dict[str, Any]
     from codex_guard import render
 
     if isinstance(event, ToolCall) and event.name in ("PreToolUse", "PermissionRequest"):
+        if not event.tool_name:  # not even the tool is known: nothing can be judged
+            v = Verdict(decision=FORBIDDEN, error="tool call without a tool_name string")
+            _audit(event, v)
+            return render.render_tool(v, event.client, event.name)
         if event.tool_name not in SHELL_TOOLS:
             from codex_guard.patch_guard import judge_edit
 
@@ -178,7 +182,10 @@ def handle(event: Event, extra_rules: list[str] | None = None) -> dict[str, Any]
             return None  # approved once by a person: runs (no output = allow on Codex)
         return render.render_tool(v, event.client, event.name, code)
     if isinstance(event, PromptSubmit):
-        v = judge_prompt(event.prompt)
+        if not isinstance(event.raw.get("prompt"), str):
+            v = Verdict(decision=FORBIDDEN, error="prompt event without a prompt string")
+        else:
+            v = judge_prompt(event.prompt)
         _audit(event, v)
         return render.render_prompt(v)
     return None
@@ -195,6 +202,11 @@ def _approval(event: ToolCall, v: Verdict) -> tuple[str | None, dict[str, Any] |
     from codex_guard import approvals, render
 
     assert event.command is not None
+    if not event.command.isascii():
+        try:  # a lone surrogate: no shell can receive it, so no code can approve it
+            event.command.encode("utf-8")
+        except UnicodeEncodeError:
+            return None, None
     try:
         r, used = approvals.use_or_request(
             event.command, event.cwd, event.session_id, render.rule_text(v)

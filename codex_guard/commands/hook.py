@@ -49,8 +49,22 @@ def run(argv: list[str]) -> int:
         sys.stderr.write(f"codex-guard: internal error: {type(e).__name__}: {e}\n")
         out = hook.fail_closed(event, e)
     if out is not None:
-        import orjson
-
-        sys.stdout.buffer.write(orjson.dumps(out) + b"\n")
+        sys.stdout.buffer.write(_dump(out) + b"\n")
         sys.stdout.flush()
     return 0
+
+
+def _dump(out: dict[str, object]) -> bytes:
+    """``out`` as one line of compact UTF-8 JSON. A lone surrogate (from a ``\\uD800`` escape
+    in the event) cannot be UTF-8 and Codex's serde_json rejects it even escaped, so each one
+    becomes U+FFFD rather than failing open."""
+    import orjson
+
+    try:
+        return orjson.dumps(out)
+    except orjson.JSONEncodeError:
+        import json
+        import re
+
+        text = json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+        return re.sub("[\ud800-\udfff]", "\ufffd", text).encode("utf-8")
