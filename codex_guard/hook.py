@@ -219,6 +219,22 @@ def _approval(event: ToolCall, v: Verdict) -> tuple[str | None, dict[str, Any] |
     return None, {"code": r.code, "approved_by": r.approved_by, "approved_at": r.approved_at}
 
 
+def scrub_surrogates(obj: Any) -> Any:
+    """``obj`` (JSON-like: dicts, lists, strings, scalars) with every lone surrogate (from a
+    ``\\uD800`` escape in the event) replaced by U+FFFD, so it can be written as UTF-8."""
+    if isinstance(obj, str):
+        if obj.isascii():
+            return obj
+        import re
+
+        return re.sub("[\ud800-\udfff]", "\ufffd", obj)
+    if isinstance(obj, dict):
+        return {scrub_surrogates(k): scrub_surrogates(x) for k, x in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [scrub_surrogates(x) for x in obj]
+    return obj
+
+
 def _audit(event: Event, v: Verdict, approval: dict[str, Any] | None = None) -> None:
     from codex_guard.audit.record import record
 
@@ -227,7 +243,7 @@ def _audit(event: Event, v: Verdict, approval: dict[str, Any] | None = None) -> 
         if approval is not None:  # the person's one-time approval turned the prompt into allow
             entry["effective_decision"] = "allow"
             entry["approval"] = approval
-        record(entry)
+        record(scrub_surrogates(entry))
     except Exception as e:  # the decision still stands; say why the log missed it
         sys.stderr.write(f"codex-guard: audit log not written: {e}\n")
 

@@ -623,3 +623,70 @@ def test_output_with_a_lone_surrogate_is_still_clean_utf8() -> None:
         "reason": "bad \ufffd text \U0001f600",
     }
     assert hook_cmd._dump({"a": "é"}) == '{"a":"é"}'.encode()
+
+
+@pytest.mark.parametrize("how", ["closed", "full"])
+def test_unwritable_stdout_still_blocks_by_exit_2(henv: HookEnv, how: str) -> None:
+    """When the answer cannot be written (stdout closed or full), the hook exits 2 with the
+    reason on stderr: both clients then block/deny instead of failing open."""
+    data = json.dumps(bash("rm -rf /")).encode()
+    argv = [sys.executable, "-m", "codex_guard", "hook"]
+    if how == "closed":
+        script = 'exec "$@" >&-'
+        done = subprocess.run(
+            ["/bin/sh", "-c", script, "sh", *argv],
+            input=data,
+            capture_output=True,
+            env=henv.env(),
+            timeout=60,
+            check=False,
+        )
+    else:
+        with open("/dev/full", "wb") as full:
+            done = subprocess.run(
+                argv, input=data, stdout=full, stderr=subprocess.PIPE, env=henv.env(), timeout=60
+            )
+    err = done.stderr.decode()
+    assert done.returncode == 2, err
+    assert "Traceback" not in err
+    assert "forbidden by rule" in err and "could not write stdout" in err
+    assert len(audit_lines(henv)) == 1
+
+
+EDIT_TOOLS = ("apply_patch", "Edit", "Write", "MultiEdit", "NotebookEdit")
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\ud800", "\udfff"])
+def test_edit_paths_no_file_system_can_hold_are_denied_and_audited(henv: HookEnv, bad: str) -> None:
+    guard_file = f"{henv.codex_home}/hooks.json{bad}"
+    patch = f"*** Begin Patch\n*** Update File: {guard_file}\n@@\n-a\n+b\n*** End Patch\n"
+    for tool, tin, client in (
+        ("apply_patch", {"command": patch}, "codex"),
+        ("Edit", {"file_path": guard_file, "old_string": "a", "new_string": "b"}, "claude"),
+    ):
+        obj, err = checked_proc(
+            henv, event_dict("PreToolUse", client, tool_name=tool, tool_input=tin)
+        )
+        assert "no file system can hold" in not_allowed(obj, "PreToolUse", client)
+        assert err == ""
+    assert [e["effective_decision"] for e in audit_lines(henv)] == ["forbidden"] * 2
+
+
+@FUZZ
+@given(
+    tool=st.sampled_from(EDIT_TOOLS),
+    path=hostile_text,
+    client=st.sampled_from(["codex", "claude"]),
+    event=st.sampled_from(TOOL_EVENTS),
+)
+def test_edit_tools_with_hostile_paths_answer_cleanly(
+    inproc_env: HookEnv, tool: str, path: str, client: str, event: str
+) -> None:
+    patch = f"*** Begin Patch\n*** Add File: {path}\n+x\n*** End Patch\n"
+    tin = {"command": patch} if tool == "apply_patch" else {"file_path": path, "content": "x"}
+    checked_inproc(_dump_lossy(event_dict(event, client, tool_name=tool, tool_input=tin)))
+    guarded = f"{inproc_env.codex_home}/hooks.json"
+    tin = {"file_path": guarded, "notebook_path": path, "command": patch}
+    obj = checked_inproc(_dump_lossy(event_dict(event, client, tool_name=tool, tool_input=tin)))
+    if event == "PreToolUse":
+        not_allowed(obj, event, client)

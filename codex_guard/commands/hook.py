@@ -7,6 +7,7 @@ not an event at all (both clients treat that as block/deny on blocking events, c
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 
 def run(argv: list[str]) -> int:
@@ -49,9 +50,23 @@ def run(argv: list[str]) -> int:
         sys.stderr.write(f"codex-guard: internal error: {type(e).__name__}: {e}\n")
         out = hook.fail_closed(event, e)
     if out is not None:
-        sys.stdout.buffer.write(_dump(out) + b"\n")
-        sys.stdout.flush()
+        try:
+            sys.stdout.buffer.write(_dump(out) + b"\n")
+            sys.stdout.flush()
+        except (AttributeError, OSError, ValueError) as e:  # stdout closed, full, broken pipe
+            # exit 2 + stderr blocks/denies on both clients: the decision is not lost
+            sys.stderr.write(f"{_reason(out)} (codex-guard could not write stdout: {e})\n")
+            return 2
     return 0
+
+
+def _reason(out: dict[str, Any]) -> str:
+    """The reason/message inside an output object ('' when it has none)."""
+    hso = out.get("hookSpecificOutput") or {}
+    decision = hso.get("decision") or {}
+    return str(
+        out.get("reason") or hso.get("permissionDecisionReason") or decision.get("message") or ""
+    )
 
 
 def _dump(out: dict[str, object]) -> bytes:
@@ -63,8 +78,6 @@ def _dump(out: dict[str, object]) -> bytes:
     try:
         return orjson.dumps(out)
     except orjson.JSONEncodeError:
-        import json
-        import re
+        from codex_guard.hook import scrub_surrogates
 
-        text = json.dumps(out, ensure_ascii=False, separators=(",", ":"))
-        return re.sub("[\ud800-\udfff]", "\ufffd", text).encode("utf-8")
+        return orjson.dumps(scrub_surrogates(out))
