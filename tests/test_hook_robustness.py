@@ -690,3 +690,79 @@ def test_edit_tools_with_hostile_paths_answer_cleanly(
     obj = checked_inproc(_dump_lossy(event_dict(event, client, tool_name=tool, tool_input=tin)))
     if event == "PreToolUse":
         not_allowed(obj, event, client)
+
+
+def _break_requirements(e: HookEnv) -> tuple[dict[str, str], str]:
+    e.system.mkdir()
+    (e.system / "requirements.toml").write_text("[rules\n")
+    return e.env(), str(e.system / "requirements.toml")
+
+
+def _system_dir_is_a_file(e: HookEnv) -> tuple[dict[str, str], str]:
+    e.system.write_text("not a folder")
+    return e.env(), str(e.system)
+
+
+def _rules_dir_is_a_file(e: HookEnv) -> tuple[dict[str, str], str]:
+    (e.codex_home / "rules").write_text("not a folder")
+    return e.env(), str(e.codex_home / "rules")
+
+
+def _codex_home_is_a_file(e: HookEnv) -> tuple[dict[str, str], str]:
+    f = e.root / "codex-home-file"
+    f.write_text("x")
+    return {**e.env(), "CODEX_HOME": str(f)}, str(f)
+
+
+def _extra_rules_missing(e: HookEnv) -> tuple[dict[str, str], str]:
+    return e.env(), "/nonexistent/extra.rules"
+
+
+@pytest.mark.parametrize(
+    "breaker",
+    [
+        _break_requirements,
+        _system_dir_is_a_file,
+        _rules_dir_is_a_file,
+        _codex_home_is_a_file,
+        _extra_rules_missing,
+    ],
+)
+def test_broken_rule_sources_deny_naming_the_path(henv: HookEnv, breaker: Any) -> None:
+    env, path = breaker(henv)
+    args = ("--rules", path) if breaker is _extra_rules_missing else ()
+    for client, event in (("codex", "PreToolUse"), ("claude", "PermissionRequest")):
+        obj, _ = checked_proc(henv, bash("ls", client, event), *args, env=env)
+        assert path in not_allowed(obj, event, client)
+
+
+def test_corrupt_cache_and_audit_files_lose_nothing(henv: HookEnv) -> None:
+    """A garbage policy cache is rebuilt; a garbage audit head/log still gets the entry."""
+    checked_proc(henv, bash("ls"))
+    for f in (henv.root / "cache").iterdir():
+        f.write_bytes(b"garbage \x80\x00")
+    for f in henv.audit.parent.iterdir():
+        f.write_bytes(b"\xff garbage, not JSON\n")
+    obj, _ = checked_proc(henv, bash("rm -rf /"))
+    assert "forbidden" in not_allowed(obj, "PreToolUse", "codex")
+    last = henv.audit.read_bytes().splitlines()[-1]
+    assert json.loads(last)["effective_decision"] == "forbidden"
+
+
+def test_unwritable_approval_state_still_denies_a_prompt(henv: HookEnv) -> None:
+    f = henv.root / "state-file"
+    f.write_text("x")
+    env = {**henv.env(), "XDG_STATE_HOME": str(f), "XDG_DATA_HOME": str(f)}
+    obj, err = checked_proc(henv, bash("git push --force"), env=env)
+    assert "approval" in not_allowed(obj, "PreToolUse", "codex")
+    assert "no approval code" in err
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ev=events())
+def test_any_event_through_the_real_process(henv: HookEnv, ev: dict[str, Any]) -> None:
+    """A few generated events through the real process: the in-process runs above stand for
+    what the executable does."""
+    checked_proc(henv, _dump_lossy(ev))
