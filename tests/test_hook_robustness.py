@@ -274,6 +274,22 @@ def test_not_an_event_exits_2_with_a_reason_and_no_stdout(henv: HookEnv, name: s
     assert "Traceback" not in err
 
 
+def test_closed_stdin_exits_2_with_a_reason(henv: HookEnv) -> None:
+    done = subprocess.run(
+        ["/bin/sh", "-c", 'exec "$@" <&-', "sh", sys.executable, "-m", "codex_guard", "hook"],
+        capture_output=True,
+        env=henv.env(),
+        timeout=60,
+        check=False,
+    )
+    err = done.stderr.decode()
+    assert (done.returncode, done.stdout) == (2, b""), err
+    assert err == (
+        "codex-guard: cannot read the hook event: stdin is closed: expected one hook event as "
+        "a JSON object\n"
+    )
+
+
 @pytest.mark.parametrize("client", ["codex", "claude"])
 def test_malformed_events_through_the_real_process(henv: HookEnv, client: str) -> None:
     """One process run per malformed shape, both clients: missing fields and wrong types give a
@@ -766,3 +782,25 @@ def test_any_event_through_the_real_process(henv: HookEnv, ev: dict[str, Any]) -
     """A few generated events through the real process: the in-process runs above stand for
     what the executable does."""
     checked_proc(henv, _dump_lossy(ev))
+
+
+# ---------------------------------------------------------------------------------------------
+# found while fuzzing, not fixed here (shell/ and policy/ belong to other branches): bash expands
+# braces, globs and ~user in arguments before rm sees them, so each of these deletes a guarded
+# path, but the analysis matches the unexpanded text. Strict xfail: remove the mark once fixed.
+
+EXPANSION_EVASIONS = [
+    "rm -rf {/home,x}",  # bash: rm -rf /home x
+    "rm -rf {~,x}",  # rm -rf $HOME x
+    "rm -rf ~{,}",  # rm -rf $HOME $HOME
+    "rm -rf /[e]tc",  # rm -rf /etc
+    "rm -rf /et?",  # rm -rf /etc
+    "rm -rf ~root",  # rm -rf /root
+]
+
+
+@pytest.mark.xfail(strict=True, reason="brace/glob/~user expansion in arguments not analysed")
+@pytest.mark.parametrize("cmd", EXPANSION_EVASIONS)
+def test_expansions_in_arguments_are_not_an_evasion(inproc_env: HookEnv, cmd: str) -> None:
+    obj = checked_inproc(bash(cmd))
+    not_allowed(obj, "PreToolUse", "codex")

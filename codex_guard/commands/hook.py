@@ -37,6 +37,8 @@ def run(argv: list[str]) -> int:
     from codex_guard.events import EventError, parse_event
 
     try:
+        if sys.stdin is None:  # the hook was started with stdin closed
+            raise EventError("stdin is closed: expected one hook event as a JSON object")
         data = sys.stdin.buffer.read()
         event = parse_event(data, client)
     except (EventError, OSError, ValueError) as e:
