@@ -1,7 +1,8 @@
 """``codex-guard hook [--client codex|claude] [--rules FILE…]``: answer one event from stdin.
 
 Exit 0 with one JSON object or nothing on stdout; exit 2 with the reason on stderr when stdin is
-not an event at all (both clients treat that as block/deny on blocking events, codex-hooks.md §4).
+not an event at all, or when the answer cannot be written to stdout (both clients treat that as
+block/deny on blocking events, codex-hooks.md §4).
 """
 
 from __future__ import annotations
