@@ -53,6 +53,24 @@ class PromptSubmit(Event):
     prompt: str = ""
 
 
+def _loads_lone_surrogates(data: bytes, err: Exception) -> Any:
+    """Decode JSON that orjson refused only because a ``\\uD800``-style escape is a lone
+    surrogate: valid JSON syntax that Claude Code's ``JSON.stringify`` can emit. The stdlib
+    decoder keeps the surrogate, so the shell analysis and the scanner see (and flag) it.
+
+    Raises:
+        EventError: the input is not valid JSON (``err``'s message).
+    """
+    if b"\\u" not in data:
+        raise EventError(f"stdin is not valid JSON: {err}") from None
+    import json
+
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError):
+        raise EventError(f"stdin is not valid JSON: {err}") from None
+
+
 def parse_event(data: bytes, client: str | None = None) -> Event:
     """Decode one event.
 
@@ -73,7 +91,7 @@ def parse_event(data: bytes, client: str | None = None) -> Event:
     try:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError as e:
-        raise EventError(f"stdin is not valid JSON: {e}") from None
+        obj = _loads_lone_surrogates(data, e)
     if not isinstance(obj, dict):
         raise EventError("stdin JSON is not an object")
     name = obj.get("hook_event_name")

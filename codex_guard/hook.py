@@ -113,7 +113,8 @@ def audit_entry(event: Event, v: Verdict) -> dict[str, Any]:
         "working_directory": event.cwd,
         "policy_files": v.policy_files,
         "matched_rules": rules,
-        "effective_decision": v.decision or "allow",
+        # an error is answered with deny/block (render.py), whatever the rules said
+        "effective_decision": FORBIDDEN if v.error else (v.decision or "allow"),
         "event": event.name,
         "client": event.client,
     }
@@ -161,6 +162,10 @@ def handle(event: Event, extra_rules: list[str] | None = None) -> dict[str, Any]
     from codex_guard import render
 
     if isinstance(event, ToolCall) and event.name in ("PreToolUse", "PermissionRequest"):
+        if not event.tool_name:  # not even the tool is known: nothing can be judged
+            v = Verdict(decision=FORBIDDEN, error="tool call without a tool_name string")
+            _audit(event, v)
+            return render.render_tool(v, event.client, event.name)
         if event.tool_name not in SHELL_TOOLS:
             from codex_guard.patch_guard import judge_edit
 
@@ -179,7 +184,10 @@ def handle(event: Event, extra_rules: list[str] | None = None) -> dict[str, Any]
             return None  # approved once by a person: runs (no output = allow on Codex)
         return render.render_tool(v, event.client, event.name, code)
     if isinstance(event, PromptSubmit):
-        v = judge_prompt(event.prompt, event.cwd)
+        if not isinstance(event.raw.get("prompt"), str):
+            v = Verdict(decision=FORBIDDEN, error="prompt event without a prompt string")
+        else:
+            v = judge_prompt(event.prompt, event.cwd)
         _audit(event, v)
         return render.render_prompt(v)
     if event.name == "PostToolUse":
@@ -202,6 +210,11 @@ def _approval(event: ToolCall, v: Verdict) -> tuple[str | None, dict[str, Any] |
     from codex_guard import approvals, render
 
     assert event.command is not None
+    if not event.command.isascii():
+        try:  # a lone surrogate: no shell can receive it, so no code can approve it
+            event.command.encode("utf-8")
+        except UnicodeEncodeError:
+            return None, None
     try:
         r, used = approvals.use_or_request(
             event.command, event.cwd, event.session_id, render.rule_text(v)
@@ -214,6 +227,22 @@ def _approval(event: ToolCall, v: Verdict) -> tuple[str | None, dict[str, Any] |
     return None, {"code": r.code, "approved_by": r.approved_by, "approved_at": r.approved_at}
 
 
+def scrub_surrogates(obj: Any) -> Any:
+    """``obj`` (JSON-like: dicts, lists, strings, scalars) with every lone surrogate (from a
+    ``\\uD800`` escape in the event) replaced by U+FFFD, so it can be written as UTF-8."""
+    if isinstance(obj, str):
+        if obj.isascii():
+            return obj
+        import re
+
+        return re.sub("[\ud800-\udfff]", "\ufffd", obj)
+    if isinstance(obj, dict):
+        return {scrub_surrogates(k): scrub_surrogates(x) for k, x in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [scrub_surrogates(x) for x in obj]
+    return obj
+
+
 def _audit(event: Event, v: Verdict, approval: dict[str, Any] | None = None) -> None:
     from codex_guard.audit.record import record
 
@@ -222,7 +251,7 @@ def _audit(event: Event, v: Verdict, approval: dict[str, Any] | None = None) -> 
         if approval is not None:  # the person's one-time approval turned the prompt into allow
             entry["effective_decision"] = "allow"
             entry["approval"] = approval
-        record(entry)
+        record(scrub_surrogates(entry))
     except Exception as e:  # the decision still stands; say why the log missed it
         sys.stderr.write(f"codex-guard: audit log not written: {e}\n")
 

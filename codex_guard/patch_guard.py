@@ -89,10 +89,14 @@ def protected_reason(path: str, cwd: str) -> str | None:
 
     Both the path as written (normalised) and its real path (symlinks resolved) are checked.
     """
-    p = os.path.expanduser(path)
-    if not os.path.isabs(p):
-        p = os.path.join(cwd or os.getcwd(), p)
-    for cand in dict.fromkeys((os.path.normpath(p), os.path.realpath(p))):
+    try:
+        p = os.path.expanduser(path)
+        if not os.path.isabs(p):
+            p = os.path.join(cwd or os.getcwd(), p)
+        real = os.path.realpath(p)
+    except (ValueError, UnicodeEncodeError):  # a NUL byte or a lone surrogate
+        return "a path no file system can hold (NUL byte or lone surrogate)"
+    for cand in dict.fromkeys((os.path.normpath(p), real)):
         why = _reason_for(cand)
         if why:
             return why

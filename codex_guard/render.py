@@ -40,6 +40,9 @@ def tool_reason(v: Verdict, client: str, approval_code: str | None = None) -> st
     """The human/model-readable reason for a PreToolUse decision; on Codex a ``prompt`` names
     the one-time ``approval_code`` the person can grant (approvals.py)."""
     if v.error:
+        if v.decision == FORBIDDEN and v.deciding_match() is not None:
+            # a rule already forbids it: say so, and what else went wrong
+            return _clip(f"codex-guard: forbidden by {rule_text(v)}; also: {v.error}")
         return _clip(f"codex-guard: {v.error}")
     if v.decision == FORBIDDEN:
         return _clip(f"codex-guard: forbidden by {rule_text(v)}")
@@ -50,12 +53,16 @@ def tool_reason(v: Verdict, client: str, approval_code: str | None = None) -> st
     if client == CLAUDE:
         return _clip(f"codex-guard: needs approval: {base}")
     if approval_code:
-        return _clip(
-            f"codex-guard: this command needs a person's approval ({base}). Approval code "
-            f"{approval_code}. Do not work around it: stop and ask the user to run "
-            f"`codex-guard approve {approval_code}` in their own terminal; after that, retry "
+        tail = (
+            f". Approval code {approval_code}. Do not work around it: stop and ask the user to "
+            f"run `codex-guard approve {approval_code}` in their own terminal; after that, retry "
             "exactly the same command once, in the same directory (the approval expires)."
         )
+        head = "codex-guard: this command needs a person's approval ("
+        room = MAX_REASON - len(head) - len(tail) - 1
+        if len(base) > room:  # the code and the instructions must survive clipping
+            base = base[: room - 1] + "…"
+        return f"{head}{base}){tail}"
     return _clip(
         f"codex-guard: this command needs a person's approval ({base}). "
         "Do not retry it or work around it: stop and ask the user to run it themselves "

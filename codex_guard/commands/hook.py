@@ -1,12 +1,14 @@
 """``codex-guard hook [--client codex|claude] [--rules FILE…]``: answer one event from stdin.
 
 Exit 0 with one JSON object or nothing on stdout; exit 2 with the reason on stderr when stdin is
-not an event at all (both clients treat that as block/deny on blocking events, codex-hooks.md §4).
+not an event at all, or when the answer cannot be written to stdout (both clients treat that as
+block/deny on blocking events, codex-hooks.md §4).
 """
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 
 def run(argv: list[str]) -> int:
@@ -36,6 +38,8 @@ def run(argv: list[str]) -> int:
     from codex_guard.events import EventError, parse_event
 
     try:
+        if sys.stdin is None:  # the hook was started with stdin closed
+            raise EventError("stdin is closed: expected one hook event as a JSON object")
         data = sys.stdin.buffer.read()
         event = parse_event(data, client)
     except (EventError, OSError, ValueError) as e:
@@ -49,8 +53,34 @@ def run(argv: list[str]) -> int:
         sys.stderr.write(f"codex-guard: internal error: {type(e).__name__}: {e}\n")
         out = hook.fail_closed(event, e)
     if out is not None:
-        import orjson
-
-        sys.stdout.buffer.write(orjson.dumps(out) + b"\n")
-        sys.stdout.flush()
+        try:
+            sys.stdout.buffer.write(_dump(out) + b"\n")
+            sys.stdout.flush()
+        except (AttributeError, OSError, ValueError) as e:  # stdout closed, full, broken pipe
+            # exit 2 + stderr blocks/denies on both clients: the decision is not lost
+            sys.stderr.write(f"{_reason(out)} (codex-guard could not write stdout: {e})\n")
+            return 2
     return 0
+
+
+def _reason(out: dict[str, Any]) -> str:
+    """The reason/message inside an output object ('' when it has none)."""
+    hso = out.get("hookSpecificOutput") or {}
+    decision = hso.get("decision") or {}
+    return str(
+        out.get("reason") or hso.get("permissionDecisionReason") or decision.get("message") or ""
+    )
+
+
+def _dump(out: dict[str, object]) -> bytes:
+    """``out`` as one line of compact UTF-8 JSON. A lone surrogate (from a ``\\uD800`` escape
+    in the event) cannot be UTF-8 and Codex's serde_json rejects it even escaped, so each one
+    becomes U+FFFD rather than failing open."""
+    import orjson
+
+    try:
+        return orjson.dumps(out)
+    except orjson.JSONEncodeError:
+        from codex_guard.hook import scrub_surrogates
+
+        return orjson.dumps(scrub_surrogates(out))
