@@ -86,7 +86,7 @@ def test_every_decision_of_a_session_is_in_the_log(
     assert all(e["working_directory"] == str(codex_home.workdir) for e in entries)
     rm = next(e for e in entries if e["effective_decision"] == "forbidden")
     assert rm["matched_rules"] and rm["matched_rules"][0]["decision"] == "forbidden"
-    assert any(p.endswith("baseline.rules") for p in rm["policy_files"])
+    assert any(p.endswith("catastrophic.rules") for p in rm["policy_files"])
     kinds = {r["pattern"][0] for r in entries[-1]["matched_rules"]}
     assert {"aws-access-key-id", "aws-secret-access-key"} <= kinds
     assert [e["seq"] for e in entries] == list(range(1, len(entries) + 1))
