@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from codex_guard.gate import judge_prompt, judge_tool_output, scan_command
+from codex_guard.gate import judge_prompt, judge_tool_output, scan_command, tool_output_text
 from codex_guard.guardrails import GuardrailsError, config_paths, load_guardrails
 from codex_guard.verdict import FORBIDDEN, PROMPT, Verdict
 
@@ -203,6 +203,37 @@ def test_tool_output(layers: dict[str, Path]) -> None:
     mcp = {"content": [{"type": "text", "text": out}], "isError": False}
     assert judge_tool_output(mcp, None).decision == FORBIDDEN
     assert judge_tool_output("total 0\n", None).decision is None
+
+
+PASSWORD_LINE = 'password = "Zx9Qw8Er7Ty6Ui5Op4As3"'
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        PASSWORD_LINE,
+        # Claude Code Bash
+        {"stdout": PASSWORD_LINE, "stderr": "", "interrupted": False, "isImage": False},
+        {"stdout": "", "stderr": f"warning\n{PASSWORD_LINE}\n", "interrupted": False},
+        # an MCP CallToolResult, and Claude Code's Read
+        {"content": [{"type": "text", "text": f"line 1\n{PASSWORD_LINE}"}], "isError": False},
+        {"type": "text", "file": {"filePath": "/p/.env", "content": PASSWORD_LINE}},
+        # structured content: the key is the label
+        {"structuredContent": {"password": "Zx9Qw8Er7Ty6Ui5Op4As3"}},
+    ],
+)
+def test_tool_output_objects_are_scanned_as_text(layers: dict[str, Path], response: object) -> None:
+    v = judge_tool_output(response, None)
+    assert v.decision == FORBIDDEN, tool_output_text(response)
+    assert [f.kind for f in v.findings] == ["generic-password"]
+
+
+def test_tool_output_text_leaves() -> None:
+    response = {"stdout": "a\nb", "stderr": "", "interrupted": False, "isImage": False}
+    assert tool_output_text(response) == "a\nb"
+    mcp = {"content": [{"type": "text", "text": "x"}, {"type": "text", "text": "y"}], "n": 3}
+    assert tool_output_text(mcp) == "type: text\nx\ntype: text\ny\nn: 3"
+    assert tool_output_text(None) == "" and tool_output_text("raw") == "raw"
 
 
 def test_oversize_scans_head_and_tail(layers: dict[str, Path]) -> None:

@@ -66,6 +66,16 @@ def test_post_tool_output_with_key_is_withheld(henv: HookEnv, codex: bool) -> No
     assert AWS_SECRET not in obj["reason"] and AWS_ID not in obj["reason"]
 
 
+def test_claude_bash_response_object_is_scanned_as_text(henv: HookEnv) -> None:
+    """Claude Code's Bash ``tool_response`` is an object: its stdout is scanned as the text the
+    model reads, so a quoted secret is not hidden behind JSON escaping (review #13)."""
+    out = 'config:\npassword = "Zx9Qw8Er7Ty6Ui5Op4As3"\n'
+    response = {"stdout": out, "stderr": "", "interrupted": False, "isImage": False}
+    obj = _out(henv.run(post_tool(response, codex=False)))
+    assert obj is not None and obj["decision"] == "block", obj
+    assert "generic-password" in obj["reason"] and "Zx9Qw8Er7Ty6Ui5Op4As3" not in obj["reason"]
+
+
 def test_post_tool_clean_output_passes(henv: HookEnv) -> None:
     assert _out(henv.run(post_tool("hello\n"))) is None
     mcp = {"content": [{"type": "text", "text": "ECHO:hi"}], "isError": False}
