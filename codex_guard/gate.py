@@ -5,9 +5,12 @@
   blocked, the reason lists each kind with its redacted form); only ``warn`` findings → no
   decision, and a notice the renderer turns into a ``systemMessage`` for the person.
 * PreToolUse on a shell command (:func:`scan_command`): a ``block`` finding (a literal token in a
-  ``curl -H 'Authorization: Bearer …'``) → at least ``prompt``; ``warn`` → a notice.
+  ``curl -H 'Authorization: Bearer …'``) → at least ``prompt``. Only ``block`` detectors run
+  there (every shell call pays for the scan), so a ``warn`` kind is never looked for in a
+  command and yields no notice.
 * PostToolUse (:func:`judge_tool_output`): a ``block`` finding → ``forbidden``, rendered as
-  ``{"decision":"block","reason":…}`` so the model sees the reason instead of the output.
+  ``{"decision":"block","reason":…}`` so the model sees the reason instead of the output; a
+  structured ``tool_response`` is scanned as its text leaves (:func:`tool_output_text`).
 
 A broken guardrails.toml never disables scanning silently: the verdict carries the error, and
 the renderer blocks (prompt, output) or denies (command) with it.
