@@ -5,9 +5,12 @@
   blocked, the reason lists each kind with its redacted form); only ``warn`` findings → no
   decision, and a notice the renderer turns into a ``systemMessage`` for the person.
 * PreToolUse on a shell command (:func:`scan_command`): a ``block`` finding (a literal token in a
-  ``curl -H 'Authorization: Bearer …'``) → at least ``prompt``; ``warn`` → a notice.
+  ``curl -H 'Authorization: Bearer …'``) → at least ``prompt``. Only ``block`` detectors run
+  there (every shell call pays for the scan), so a ``warn`` kind is never looked for in a
+  command and yields no notice.
 * PostToolUse (:func:`judge_tool_output`): a ``block`` finding → ``forbidden``, rendered as
-  ``{"decision":"block","reason":…}`` so the model sees the reason instead of the output.
+  ``{"decision":"block","reason":…}`` so the model sees the reason instead of the output; a
+  structured ``tool_response`` is scanned as its text leaves (:func:`tool_output_text`).
 
 A broken guardrails.toml never disables scanning silently: the verdict carries the error, and
 the renderer blocks (prompt, output) or denies (command) with it.
@@ -116,16 +119,38 @@ def scan_command(command: str, cwd: str | None, v: Verdict) -> None:
         )
 
 
+# dict keys whose string value is output text itself: scanned bare, not as "key: value"
+_TEXT_FIELDS = frozenset({"stdout", "stderr", "output", "text", "content", "result", "error"})
+
+
 def tool_output_text(response: Any) -> str:
-    """The text of a PostToolUse ``tool_response``: a string as is (Codex's shell and
-    apply_patch outputs), anything else (an MCP ``CallToolResult``) as JSON."""
+    """The text of a PostToolUse ``tool_response``, as the model would read it.
+
+    A string as is (Codex's shell and apply_patch outputs). Anything else (Claude Code's Bash
+    ``{"stdout", "stderr", "interrupted", "isImage"}``, its Read ``{"file": {"content"}}``, an
+    MCP ``CallToolResult`` with ``content[].text``) becomes its string leaves, depth first in
+    document order, one per line: the value of a text field (``stdout``, ``stderr``, ``text``,
+    ``content``, ...) bare, any other scalar as ``key: value`` so that a label such as
+    ``password`` stays next to its value. Scanning ``json.dumps`` instead would escape quotes
+    and newlines (``password = \\"…\\"``) and hide secrets from the detectors. Booleans and
+    ``None`` are skipped; never raises.
+    """
     if isinstance(response, str):
         return response
-    if response is None:
-        return ""
-    import json
-
-    return json.dumps(response, ensure_ascii=False, default=str)
+    lines: list[str] = []
+    stack: list[tuple[str | None, Any]] = [(None, response)]
+    while stack:
+        key, node = stack.pop()
+        if node is None or isinstance(node, bool) or node == "":
+            continue
+        if isinstance(node, dict):
+            stack.extend((str(k), val) for k, val in reversed(list(node.items())))
+        elif isinstance(node, list | tuple):
+            stack.extend((key, val) for val in reversed(node))
+        else:
+            text = node if isinstance(node, str) else str(node)
+            lines.append(text if key is None or key in _TEXT_FIELDS else f"{key}: {text}")
+    return "\n".join(lines)
 
 
 def judge_tool_output(response: Any, cwd: str | None = None) -> Verdict:

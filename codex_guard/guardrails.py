@@ -7,10 +7,15 @@ Layers, lowest first (each optional; read with ``tomllib``):
 3. project: every ``.codex/guardrails.toml`` from the project root (the nearest ancestor of
    ``cwd`` holding ``.git``) down to ``cwd``.
 
-System and user settings override what comes before them. A project may only *tighten*: its
-actions count only where they are stricter than the user's, its custom detectors are added, its
-scan limits count only where they scan more, and its allowlist is ignored (a repository must not
-be able to silence the scanner for itself).
+The system layer (an organisation's setting) is a *floor*: the user layer overrides the
+defaults and refines the system's choices, but where it would loosen a system action the
+system's action stands (strictest wins, as for rules layers). Likewise a user scan limit set by
+the system counts only where it scans more, the user allowlist does not silence a finding whose
+action the system layer sets, and when the system file has a ``[scan]`` table a user detector
+cannot replace a built-in or system detector (it is added as ``<id>-user``). A project may only
+*tighten*: its actions count only where they are stricter, its custom detectors are added, its
+scan limits count only where they scan more, and its allowlist is ignored (a repository must
+not be able to silence the scanner for itself).
 
 Only the ``[scan]`` table is read here; other tables (``[audit]`` …) belong to other parts of
 codex-guard and are left alone. Schema::
@@ -90,9 +95,13 @@ class Guardrails:
     """The merged configuration.
 
     Attributes:
-        actions: category / severity / kind -> action, from the system and user layers.
+        actions: category / severity / kind -> action: the defaults, overridden by the system
+            then the user layer.
+        floor: the same from the system layer alone (applied only where stricter).
         tighten: the same from project layers (applied only where stricter).
-        allowlist: SHA-256 hex digests of values never reported.
+        allowlist: SHA-256 hex digests of values never reported (system and user layers).
+        system_allowlist: the system layer's digests: the only ones that silence a finding
+            whose action the system layer sets.
         detectors: custom detectors (system, user and project), in layer order.
         max_chars: characters of one text that are scanned.
         regex_timeout: seconds per custom-detector regex pass.
@@ -101,22 +110,29 @@ class Guardrails:
     """
 
     actions: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ACTIONS))
+    floor: dict[str, str] = field(default_factory=dict)
     tighten: dict[str, str] = field(default_factory=dict)
     allowlist: set[str] = field(default_factory=set)
+    system_allowlist: set[str] = field(default_factory=set)
     detectors: list[Detector] = field(default_factory=list)
     max_chars: int = DEFAULT_MAX_CHARS
     regex_timeout: float = DEFAULT_TIMEOUT_MS / 1000
     oversize: str = WARN
     files: list[str] = field(default_factory=list)
+    # [scan] limits the system layer set, and whether a system file was read at all
+    _system_limits: set[str] = field(default_factory=set, repr=False, compare=False)
+    _system_file: bool = field(default=False, repr=False, compare=False)
     _catalogue: Catalogue | None = field(default=None, repr=False, compare=False)
 
     def action_for(self, kind: str, severity: str, category: str) -> str:
         """The action for a finding: the kind's setting, else its severity's, else its
-        category's (``secret`` when unknown); a project setting counts only if stricter."""
+        category's (``secret`` when unknown); a system or project setting counts where it is
+        stricter than that."""
         act = _lookup(self.actions, kind, severity, category) or BLOCK
-        proj = _lookup(self.tighten, kind, severity, category)
-        if proj is not None and _RANK[proj] > _RANK[act]:
-            act = proj
+        for table in (self.floor, self.tighten):
+            limit = _lookup(table, kind, severity, category)
+            if limit is not None and _RANK[limit] > _RANK[act]:
+                act = limit
         return act
 
     def catalogue(self) -> Catalogue:
@@ -136,21 +152,29 @@ class Guardrails:
         self._catalogue = build_catalogue(merged + list(custom.values()))
         return self._catalogue
 
-    def allowlisted(self, value: str) -> bool:
-        """True if the SHA-256 of ``value`` (UTF-8) is in the allowlist."""
-        if not self.allowlist:
+    def allowlisted(self, value: str, *, system_only: bool = False) -> bool:
+        """True if the SHA-256 of ``value`` (UTF-8) is in the allowlist (with ``system_only``,
+        in the system layer's allowlist)."""
+        digests = self.system_allowlist if system_only else self.allowlist
+        if not digests:
             return False
         digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
-        return digest in self.allowlist
+        return digest in digests
 
     def classify(self, text: str, findings: list[Finding]) -> list[tuple[Finding, str]]:
-        """Each finding of ``text`` with its action, dropping allowlisted values and ``off``."""
+        """Each finding of ``text`` with its action, dropping allowlisted values and ``off``.
+
+        A finding whose action the system layer sets (other than ``off``) is dropped only by
+        the system layer's allowlist."""
         cats = {d.id: d.category for d in self.catalogue().detectors}
         out: list[tuple[Finding, str]] = []
         for f in findings:
-            if self.allowlisted(text[f.start : f.end]):
+            category = cats.get(f.kind, "secret")
+            floor = _lookup(self.floor, f.kind, f.severity, category)
+            system_only = floor is not None and floor != OFF
+            if self.allowlisted(text[f.start : f.end], system_only=system_only):
                 continue
-            act = self.action_for(f.kind, f.severity, cats.get(f.kind, "secret"))
+            act = self.action_for(f.kind, f.severity, category)
             if act != OFF:
                 out.append((f, act))
         return out
@@ -241,15 +265,27 @@ def _apply(g: Guardrails, layer: str, path: str, data: dict[str, Any], kinds: se
     if unknown:
         raise GuardrailsError(f"{path}: unknown key(s) in [scan]: {', '.join(sorted(unknown))}")
     project = layer == "project"
+    system = layer == "system"
+    if system:
+        g._system_file = True
+        g._system_limits.update(
+            k for k in ("max_chars", "regex_timeout_ms", "oversize") if k in scan
+        )
+
+    def floored(key: str) -> bool:  # only tighten: a project, or a user under a system limit
+        return project or (layer == "user" and key in g._system_limits)
+
     if "max_chars" in scan:
         n = _positive_int(path, "max_chars", scan["max_chars"])
-        g.max_chars = max(g.max_chars, n) if project else n
+        g.max_chars = max(g.max_chars, n) if floored("max_chars") else n
     if "regex_timeout_ms" in scan:
         ms = _positive_int(path, "regex_timeout_ms", scan["regex_timeout_ms"])
-        g.regex_timeout = max(g.regex_timeout, ms / 1000) if project else ms / 1000
+        g.regex_timeout = (
+            max(g.regex_timeout, ms / 1000) if floored("regex_timeout_ms") else ms / 1000
+        )
     if "oversize" in scan:
         act = _action(path, "[scan] oversize", scan["oversize"])
-        if not project or _RANK[act] > _RANK[g.oversize]:
+        if not floored("oversize") or _RANK[act] > _RANK[g.oversize]:
             g.oversize = act
     actions = scan.get("actions", {})
     if not isinstance(actions, dict):
@@ -268,6 +304,8 @@ def _apply(g: Guardrails, layer: str, path: str, data: dict[str, Any], kinds: se
                 target[key] = act
         else:
             target[key] = act
+            if system:
+                g.floor[key] = act
     allow = scan.get("allowlist", {})
     if not isinstance(allow, dict) or set(allow) - {"sha256"}:
         raise GuardrailsError(f"{path}: [scan.allowlist] may only hold sha256 = [...]")
@@ -281,6 +319,8 @@ def _apply(g: Guardrails, layer: str, path: str, data: dict[str, Any], kinds: se
             )
         if not project:  # a repository cannot allowlist values for itself
             g.allowlist.add(d.lower())
+            if system:
+                g.system_allowlist.add(d.lower())
     tables = scan.get("detector", [])
     if not isinstance(tables, list):
         raise GuardrailsError(f"{path}: [[scan.detector]] must be an array of tables")
@@ -291,6 +331,8 @@ def _apply(g: Guardrails, layer: str, path: str, data: dict[str, Any], kinds: se
     for det in dets:
         if project and det.id in kinds:
             det = det._replace(id=f"{det.id}-project")
+        elif layer == "user" and g._system_file and det.id in kinds:
+            det = det._replace(id=f"{det.id}-user")  # cannot replace what the system runs
         kinds.add(det.id)
         g.detectors.append(det)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from codex_guard.gate import judge_prompt, judge_tool_output, scan_command
+from codex_guard.gate import judge_prompt, judge_tool_output, scan_command, tool_output_text
 from codex_guard.guardrails import GuardrailsError, config_paths, load_guardrails
 from codex_guard.verdict import FORBIDDEN, PROMPT, Verdict
 
@@ -69,10 +69,79 @@ def test_kind_beats_severity_beats_category(layers: dict[str, Path]) -> None:
     assert g.action_for("jwt", "low", "secret") == "warn"
 
 
-def test_user_overrides_system(layers: dict[str, Path]) -> None:
-    _write(layers["system"], '[scan.actions]\npersonal = "block"\n')
-    _write(layers["user"], '[scan.actions]\npersonal = "off"\n')
-    assert load_guardrails(None).action_for("iban", "high", "personal") == "off"
+GHP = "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"
+
+
+def test_system_is_a_floor_for_actions(layers: dict[str, Path]) -> None:
+    """The review's repro (#10): an organisation's block is not undone by a user's off."""
+    _write(layers["system"], '[scan.actions]\nsecret = "block"\npersonal = "block"\n')
+    _write(layers["user"], '[scan.actions]\nsecret = "off"\npersonal = "off"\n"jwt" = "off"\n')
+    g = load_guardrails(None)
+    assert g.action_for("iban", "high", "personal") == "block"
+    assert g.action_for("jwt", "medium", "secret") == "block"  # a kind key cannot loosen either
+    assert judge_prompt(f"token {GHP}", None).decision == FORBIDDEN
+
+
+def test_user_refines_and_tightens_system(layers: dict[str, Path]) -> None:
+    # the system may loosen a default; the user may tighten what the system set
+    _write(layers["system"], '[scan.actions]\npersonal = "off"\nlow = "warn"\n')
+    _write(layers["user"], '[scan.actions]\n"us-ssn" = "block"\n"jwt" = "block"\n')
+    g = load_guardrails(None)
+    assert g.action_for("iban", "high", "personal") == "off"
+    assert g.action_for("us-ssn", "high", "personal") == "block"
+    assert g.action_for("jwt", "low", "secret") == "block"
+    assert judge_prompt(f"SSN {SSN}", None).decision == FORBIDDEN
+
+
+def test_user_loosens_defaults_without_system(layers: dict[str, Path]) -> None:
+    _write(layers["user"], '[scan.actions]\n"github-pat" = "off"\n')
+    assert judge_prompt(f"token {GHP}", None).decision is None
+    _write(layers["system"], '[scan.actions]\nsecret = "block"\n')
+    assert judge_prompt(f"token {GHP}", None).decision == FORBIDDEN
+
+
+def test_user_allowlist_cannot_silence_a_system_action(layers: dict[str, Path]) -> None:
+    digest = hashlib.sha256(GHP.encode()).hexdigest()
+    _write(layers["user"], f'[scan.allowlist]\nsha256 = ["{digest}"]\n')
+    assert judge_prompt(f"token {GHP}", None).decision is None  # no system action: honoured
+    _write(layers["system"], '[scan.actions]\nsecret = "block"\n')
+    assert judge_prompt(f"token {GHP}", None).decision == FORBIDDEN
+    _write(
+        layers["system"],
+        f'[scan.actions]\nsecret = "block"\n[scan.allowlist]\nsha256 = ["{digest}"]\n',
+    )
+    assert judge_prompt(f"token {GHP}", None).decision is None  # the system's own allowlist
+
+
+def test_user_limits_under_system_limits(layers: dict[str, Path]) -> None:
+    _write(layers["user"], '[scan]\nmax_chars = 10\noversize = "off"\n')
+    g = load_guardrails(None)
+    assert (g.max_chars, g.oversize) == (10, "off")  # no system limit: the user's
+    _write(layers["system"], '[scan]\nmax_chars = 5000\noversize = "block"\n')
+    g = load_guardrails(None)
+    assert (g.max_chars, g.oversize) == (5000, "block")
+    _write(layers["user"], "[scan]\nmax_chars = 9000\n")
+    assert load_guardrails(None).max_chars == 9000  # scanning more is tightening
+
+
+NEVER_MATCHING_GITHUB_PAT = """
+[[scan.detector]]
+id = "github-pat"
+description = "a replacement that never matches"
+keywords = ["zzqq"]
+regex = 'zzqq_never'
+secret_group = 0
+severity = "high"
+"""
+
+
+def test_user_detector_cannot_replace_under_a_system_file(layers: dict[str, Path]) -> None:
+    _write(layers["user"], NEVER_MATCHING_GITHUB_PAT)
+    assert judge_prompt(f"token {GHP}", None).decision is None  # the user's own choice
+    _write(layers["system"], '[scan.actions]\nsecret = "block"\n')
+    g = load_guardrails(None)
+    assert g.catalogue().by_id("github-pat-user") is not None
+    assert [f.kind for f in judge_prompt(f"token {GHP}", None).findings] == ["github-pat"]
 
 
 def test_project_can_only_tighten(layers: dict[str, Path]) -> None:
@@ -203,6 +272,37 @@ def test_tool_output(layers: dict[str, Path]) -> None:
     mcp = {"content": [{"type": "text", "text": out}], "isError": False}
     assert judge_tool_output(mcp, None).decision == FORBIDDEN
     assert judge_tool_output("total 0\n", None).decision is None
+
+
+PASSWORD_LINE = 'password = "Zx9Qw8Er7Ty6Ui5Op4As3"'
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        PASSWORD_LINE,
+        # Claude Code Bash
+        {"stdout": PASSWORD_LINE, "stderr": "", "interrupted": False, "isImage": False},
+        {"stdout": "", "stderr": f"warning\n{PASSWORD_LINE}\n", "interrupted": False},
+        # an MCP CallToolResult, and Claude Code's Read
+        {"content": [{"type": "text", "text": f"line 1\n{PASSWORD_LINE}"}], "isError": False},
+        {"type": "text", "file": {"filePath": "/p/.env", "content": PASSWORD_LINE}},
+        # structured content: the key is the label
+        {"structuredContent": {"password": "Zx9Qw8Er7Ty6Ui5Op4As3"}},
+    ],
+)
+def test_tool_output_objects_are_scanned_as_text(layers: dict[str, Path], response: object) -> None:
+    v = judge_tool_output(response, None)
+    assert v.decision == FORBIDDEN, tool_output_text(response)
+    assert [f.kind for f in v.findings] == ["generic-password"]
+
+
+def test_tool_output_text_leaves() -> None:
+    response = {"stdout": "a\nb", "stderr": "", "interrupted": False, "isImage": False}
+    assert tool_output_text(response) == "a\nb"
+    mcp = {"content": [{"type": "text", "text": "x"}, {"type": "text", "text": "y"}], "n": 3}
+    assert tool_output_text(mcp) == "type: text\nx\ntype: text\ny\nn: 3"
+    assert tool_output_text(None) == "" and tool_output_text("raw") == "raw"
 
 
 def test_oversize_scans_head_and_tail(layers: dict[str, Path]) -> None:

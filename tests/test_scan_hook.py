@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -66,6 +69,16 @@ def test_post_tool_output_with_key_is_withheld(henv: HookEnv, codex: bool) -> No
     assert AWS_SECRET not in obj["reason"] and AWS_ID not in obj["reason"]
 
 
+def test_claude_bash_response_object_is_scanned_as_text(henv: HookEnv) -> None:
+    """Claude Code's Bash ``tool_response`` is an object: its stdout is scanned as the text the
+    model reads, so a quoted secret is not hidden behind JSON escaping (review #13)."""
+    out = 'config:\npassword = "Zx9Qw8Er7Ty6Ui5Op4As3"\n'
+    response = {"stdout": out, "stderr": "", "interrupted": False, "isImage": False}
+    obj = _out(henv.run(post_tool(response, codex=False)))
+    assert obj is not None and obj["decision"] == "block", obj
+    assert "generic-password" in obj["reason"] and "Zx9Qw8Er7Ty6Ui5Op4As3" not in obj["reason"]
+
+
 def test_post_tool_clean_output_passes(henv: HookEnv) -> None:
     assert _out(henv.run(post_tool("hello\n"))) is None
     mcp = {"content": [{"type": "text", "text": "ECHO:hi"}], "isError": False}
@@ -76,3 +89,26 @@ def test_broken_guardrails_blocks_output(henv: HookEnv) -> None:
     (henv.codex_home / "guardrails.toml").write_text("[scan]\nbogus = 1\n")
     obj = _out(henv.run(post_tool("hello\n")))
     assert obj is not None and obj["decision"] == "block" and "guardrails.toml" in obj["reason"]
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed")
+@pytest.mark.parametrize("codex", [True, False])
+def test_ssh_keygen_key_in_prompt_and_output_is_blocked(
+    henv: HookEnv, codex: bool, tmp_path: Path
+) -> None:
+    """Review #2 through the real process: `cat ~/.ssh/id_ed25519` output and a pasted key."""
+    path = tmp_path / "id_ed25519"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", str(path)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    key = path.read_text()
+    body = key.splitlines()[2]
+    obj = _out(henv.run(prompt_event(f"use this key: {key}", codex=codex)))
+    assert obj is not None and obj["decision"] == "block" and "private-key" in obj["reason"]
+    response: Any = key if codex else {"stdout": key, "stderr": "", "interrupted": False}
+    obj = _out(henv.run(post_tool(response, codex=codex)))
+    assert obj is not None and obj["decision"] == "block" and "private-key" in obj["reason"]
+    assert body not in json.dumps(obj)

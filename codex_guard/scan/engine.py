@@ -10,8 +10,9 @@ Pipeline for ``scan(text)`` (modelled on gitleaks ``detect/detect.go``):
 3. Per candidate: inline allowlist pragma, minimum entropy, validator, global placeholder
    filter, and the ``context`` requirement (in that order, cheapest first). A candidate that
    fails a *checksum* validator (a ``ghp_`` look-alike with a bad CRC32, say) also suppresses
-   the less specific candidates overlapping it, so that ``generic-api-key`` does not report
-   what the specific detector has just proven to be fake.
+   the less specific candidates it covers at least half of, so that ``generic-api-key`` does
+   not report what the specific detector has just proven to be fake. Armored key blocks are
+   judged by :func:`filters.is_placeholder_block` (their body, without run heuristics).
 4. Overlapping candidates are merged: the detector with the higher ``specificity`` wins (then the
    longer span, then catalogue order) and the merged span is the union, so that redaction covers
    everything any detector flagged.
@@ -180,7 +181,11 @@ def _candidates(
 
 
 def _drop_vetoed(hits: list[_Hit], vetoes: list[_Hit]) -> list[_Hit]:
-    """Drop hits overlapping a more specific checksum look-alike (``O((h + v) log v)``)."""
+    """Drop hits that a more specific checksum look-alike covers at least half of.
+
+    ``O((h + v) log v)``. The half rule keeps a look-alike from silencing a much larger
+    finding it merely touches: a base58 run inside a real OpenSSH key body fails the
+    ``bitcoin-address`` checksum, and must not veto the ``private-key`` block around it."""
     vetoes.sort(key=lambda v: v.start)
     starts = [v.start for v in vetoes]
     max_end: list[int] = []  # max_end[k] = max(v.end for v in vetoes[: k + 1])
@@ -192,7 +197,12 @@ def _drop_vetoed(hits: list[_Hit], vetoes: list[_Hit]) -> list[_Hit]:
         vetoed = False
         while k >= 0 and max_end[k] > h.start:
             v = vetoes[k]
-            if v.end > h.start and v.det.specificity > h.det.specificity:
+            overlap = min(v.end, h.end) - max(v.start, h.start)
+            if (
+                overlap > 0
+                and v.det.specificity > h.det.specificity
+                and overlap * 2 >= h.end - h.start
+            ):
                 vetoed = True
                 break
             k -= 1

@@ -23,6 +23,7 @@ __all__ = [
     "is_allowlisted_by_pragma",
     "is_code_reference",
     "is_placeholder",
+    "is_placeholder_block",
     "is_uuid",
 ]
 
@@ -182,10 +183,15 @@ def is_placeholder(value: str) -> bool:
     ``<your-key>``); masking marks (``***``, ``...``, ``…``); a run of 8+ identical characters
     (6+ zeros, 4+ ``x``/``X``/``*``/``#``); a placeholder word as a whole token (``your``,
     ``here``, ``dummy``, ...); keyboard or alphabet sequences (``12345678``, ``abcdefgh``).
-    Never raises.
+
+    An armored block (``-----BEGIN … -----``) is judged by :func:`is_placeholder_block`
+    instead: its base64 body is random data in which the run and sequence heuristics fire by
+    chance (every ``ssh-keygen`` key holds ``AAAAAAAAA``). Never raises.
     """
     if not value:
         return True
+    if value.startswith(_ARMOR):
+        return is_placeholder_block(value)
     low = value.lower()
     if low in _PLACEHOLDER_VALUES or value in _KNOWN_EXAMPLES:
         return True
@@ -203,6 +209,51 @@ def is_placeholder(value: str) -> bool:
     if any(seq in low for seq in _SEQUENCES):
         return True
     return _is_repetition(value)
+
+
+_ARMOR = "-----BEGIN "
+
+
+def _armor_body(block: str) -> str:
+    """The base64 body of an armored block: the text without its ``-----BEGIN/END …-----``
+    lines and ``Name: value`` headers (RFC 7468 §2, RFC 1421 ``Proc-Type``/``DEK-Info``,
+    RFC 4880 §6.2 ``Version``/``Comment``), whitespace and literal ``\\n`` escapes removed."""
+    text = block.replace("\\r", "\n").replace("\\n", "\n")
+    head_end = text.find("-----", len(_ARMOR))
+    text = text[head_end + 5 :] if head_end != -1 else ""
+    tail = text.find("-----END")
+    if tail != -1:
+        text = text[:tail]
+    return "".join("".join(line.split()) for line in text.splitlines() if ":" not in line)
+
+
+def is_placeholder_block(block: str) -> bool:
+    """True if the armored block ``block`` (``-----BEGIN … PRIVATE KEY-----`` and its body) is a
+    stand-in rather than key material.
+
+    Only the body is judged, with tests that real key material never fails whatever its
+    format: empty; a masking mark, a template or ``example`` in it; a short unit repeated
+    (``AAAA…``, ``abcabc…``); fewer than 16 distinct characters, or one character making up
+    more than a third of it (``MIIEow…xxxxxxxxxxxxxxxx``). Real keys, measured on ``ssh-keygen``
+    (rsa, ecdsa, ed25519, encrypted) and ``openssl genpkey`` PKCS#8 output: 39+ distinct
+    characters, the commonest at most 18 % (the ``A`` of openssh-key-v1's zero length fields).
+    Runs and sequences are deliberately not tested: ``openssh-key-v1`` bodies always hold a
+    run of nine ``A``, and long random base64 holds ``xxxx`` or ``abcdefgh`` by chance.
+    Never raises.
+    """
+    body = _armor_body(block)
+    if not body:
+        return True
+    if "example" in body.lower() or _is_template(body):
+        return True
+    if any(mark in body for mark in _MASK_MARKS):
+        return True
+    if _is_repetition(body):
+        return True
+    counts: dict[str, int] = {}
+    for ch in body:
+        counts[ch] = counts.get(ch, 0) + 1
+    return len(counts) < 16 or max(counts.values()) * 3 > len(body)
 
 
 def _is_repetition(value: str) -> bool:
