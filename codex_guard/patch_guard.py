@@ -198,12 +198,37 @@ def judge_edit(tool_name: str, tool_input: Any, cwd: str) -> Verdict | None:
     v = Verdict()
     paths = edit_paths(tool_name, tool_input)
     v.commands = [[tool_name, *paths]]
+    for reason in edit_reasons(tool_name, paths, cwd):
+        v.raise_to(FORBIDDEN, reason)
+    return v
+
+
+def edit_reasons(tool_name: str, paths: list[str], cwd: str) -> list[str]:
+    """One ``forbidden`` reason per path of ``paths`` (relative to ``cwd`` unless absolute)
+    that is protected; ``tool_name`` names the writer in the reason."""
+    out = []
     for path in paths:
         why = protected_reason(path, cwd)
+        if why is None and "$" in path:  # an unquoted heredoc: the shell expands $HOME, …
+            why = protected_reason(os.path.expandvars(path), cwd)
         if why:
-            v.raise_to(
-                FORBIDDEN,
+            out.append(
                 f"{tool_name} may not change {path}: it is {why}. The agent may not change "
-                "the guard's own files; ask the user to make this change themselves",
+                "the guard's own files; ask the user to make this change themselves"
             )
-    return v
+    return out
+
+
+SHELL_PATCH_PROGRAMS = ("apply_patch", "applypatch")
+
+
+def shell_patch_reasons(argv: tuple[str, ...], stdin: tuple[str, ...], cwd: str) -> list[str]:
+    """The ``forbidden`` reasons for ``apply_patch``/``applypatch`` run as a shell command
+    (Codex applies ``apply_patch <<'EOF' … EOF`` and ``apply_patch 'PATCH'`` given to its shell
+    tool itself): the patch is its heredoc/herestring text (``stdin``) or its argument, and
+    gets the same verdict as the ``apply_patch`` tool. ``[]`` for any other program."""
+    name = argv[0].rsplit("/", 1)[-1] if argv else ""
+    if name not in SHELL_PATCH_PROGRAMS:
+        return []
+    paths = [p for text in (*argv[1:], *stdin) for p in patch_paths(text)]
+    return edit_reasons(name, paths, cwd)

@@ -63,3 +63,36 @@ def test_case_variants_on_caseless_file_systems(cwd: str, monkeypatch: pytest.Mo
     assert v is not None and v.decision == "forbidden"
     v = patch_guard.judge_edit("Write", {"file_path": "src/Main.py"}, cwd)
     assert v is not None and v.decision is None
+
+
+_SHELL_PATCHES = [
+    "apply_patch <<'EOF'\n*** Begin Patch\n*** Update File: .codex/hooks.json\n@@\n-a\n+b\n"
+    "*** End Patch\nEOF",
+    "applypatch <<'EOF'\n*** Begin Patch\n  *** Add File: .codex/rules/allow.rules\n+x\n"
+    "*** End Patch\nEOF",
+    "apply_patch '*** Begin Patch\n*** Delete File: guardrails.toml\n*** End Patch'",
+    "bash -lc \"cd sub && apply_patch <<'EOF'\n*** Begin Patch\n*** Update File: "
+    '../.codex/config.toml\n@@\n-a\n+b\n*** End Patch\nEOF\n"',
+    "apply_patch <<EOF\n*** Begin Patch\n*** Update File: $CODEX_HOME/hooks.json\n@@\n-a\n+b\n"
+    "*** End Patch\nEOF",
+    "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: ~/.local/state/codex-guard/approvals.json"
+    "\n+{}\n*** End Patch\nEOF",
+]
+
+
+@pytest.mark.parametrize("command", _SHELL_PATCHES)
+def test_apply_patch_through_the_shell_is_forbidden(command: str, cwd: str) -> None:
+    from codex_guard.hook import judge_command
+
+    v = judge_command(command, cwd)
+    assert v.decision == "forbidden", v.reasons
+    assert any("may not change" in r for r in v.reasons)
+
+
+def test_apply_patch_through_the_shell_of_ordinary_files_is_not_flagged(cwd: str) -> None:
+    from codex_guard.hook import judge_command
+
+    command = "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: src/a.py\n+x\n*** End Patch\nEOF"
+    v = judge_command(command, cwd)
+    assert v.decision != "forbidden"
+    assert not any("may not change" in r for r in v.reasons)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import _parser
 from ._files import (
@@ -126,6 +126,8 @@ class Command:
             unchanged (the session's), an absolute or ``~`` path (``cd ~`` -> ``"~"``), a
             path relative to the session's directory (``cd ../x`` -> ``"../x"``), or ``""``
             when only known at run time (``cd "$D"``, ``cd -``).
+        stdin: the text of each heredoc/herestring that feeds the command, as written (an
+            unquoted heredoc's ``$X`` left unexpanded); not part of equality.
     """
 
     argv: tuple[str, ...]
@@ -137,6 +139,7 @@ class Command:
     dynamic: frozenset[int] = frozenset()
     sources: tuple[tuple[int, tuple[str, ...]], ...] = ()
     cwd: str | None = None
+    stdin: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -1410,6 +1413,7 @@ class _Analyzer:
                 dynamic,
                 tuple(sources),
                 self.cwd,
+                tuple(f.text for f in io.feeds),
             )
         )
         if self.cwd and self.cwd[0] in "/~" and not prog.dynamic:
