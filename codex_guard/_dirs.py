@@ -1,13 +1,13 @@
-"""codex-guard's per-user folders (cache, data, state), as platformdirs resolves them.
+"""codex-guard's per-user folders (cache, config, data, state), as platformdirs resolves them.
 
 platformdirs is the source of truth. Importing it costs a hook process more than the rest of a
 cache-hit decision (it loads ``pathlib``, ``tempfile``, ``shutil`` and the compression modules),
 so on Linux the common case is resolved here by platformdirs' own rule for its ``Unix`` class
-(``platformdirs/_xdg.py``, 4.x): an absolute ``$XDG_{CACHE,DATA,STATE}_HOME`` wins, else
-``~/.cache``, ``~/.local/share`` or ``~/.local/state`` under an absolute ``$HOME`` (or the
-password database when ``HOME`` is unset), then ``/codex-guard``. Every other case (another OS,
-Android, a relative ``HOME``) asks platformdirs itself. ``tests/test_dirs.py`` checks the two
-agree over generated environments.
+(``platformdirs/_xdg.py``, 4.x): an absolute ``$XDG_{CACHE,CONFIG,DATA,STATE}_HOME`` wins,
+else ``~/.cache``, ``~/.config``, ``~/.local/share`` or ``~/.local/state`` under an absolute
+``$HOME`` (or the password database when ``HOME`` is unset), then ``/codex-guard``. Every
+other case (another OS, Android, a relative ``HOME``) asks platformdirs itself.
+``tests/test_dirs.py`` checks the two agree over generated environments.
 
 A leaf: imports nothing from codex_guard.
 """
