@@ -1,13 +1,13 @@
-"""codex-guard's per-user folders (cache, data, state), as platformdirs resolves them.
+"""codex-guard's per-user folders (cache, config, data, state), as platformdirs resolves them.
 
 platformdirs is the source of truth. Importing it costs a hook process more than the rest of a
 cache-hit decision (it loads ``pathlib``, ``tempfile``, ``shutil`` and the compression modules),
 so on Linux the common case is resolved here by platformdirs' own rule for its ``Unix`` class
-(``platformdirs/_xdg.py``, 4.x): an absolute ``$XDG_{CACHE,DATA,STATE}_HOME`` wins, else
-``~/.cache``, ``~/.local/share`` or ``~/.local/state`` under an absolute ``$HOME`` (or the
-password database when ``HOME`` is unset), then ``/codex-guard``. Every other case (another OS,
-Android, a relative ``HOME``) asks platformdirs itself. ``tests/test_dirs.py`` checks the two
-agree over generated environments.
+(``platformdirs/_xdg.py``, 4.x): an absolute ``$XDG_{CACHE,CONFIG,DATA,STATE}_HOME`` wins,
+else ``~/.cache``, ``~/.config``, ``~/.local/share`` or ``~/.local/state`` under an absolute
+``$HOME`` (or the password database when ``HOME`` is unset), then ``/codex-guard``. Every
+other case (another OS, Android, a relative ``HOME``) asks platformdirs itself.
+``tests/test_dirs.py`` checks the two agree over generated environments.
 
 A leaf: imports nothing from codex_guard.
 """
@@ -18,8 +18,18 @@ import os
 import sys
 
 APP = "codex-guard"
-_XDG = {"cache": "XDG_CACHE_HOME", "data": "XDG_DATA_HOME", "state": "XDG_STATE_HOME"}
-_DEFAULT = {"cache": "~/.cache", "data": "~/.local/share", "state": "~/.local/state"}
+_XDG = {
+    "cache": "XDG_CACHE_HOME",
+    "config": "XDG_CONFIG_HOME",
+    "data": "XDG_DATA_HOME",
+    "state": "XDG_STATE_HOME",
+}
+_DEFAULT = {
+    "cache": "~/.cache",
+    "config": "~/.config",
+    "data": "~/.local/share",
+    "state": "~/.local/state",
+}
 
 
 def _fast(kind: str) -> str | None:
@@ -38,7 +48,8 @@ def _fast(kind: str) -> str | None:
 
 
 def user_dir(kind: str) -> str:
-    """The per-user folder of ``kind`` (``"cache"``, ``"data"`` or ``"state"``) for codex-guard,
+    """The per-user folder of ``kind`` (``"cache"``, ``"config"``, ``"data"`` or ``"state"``) for
+    codex-guard,
     exactly what ``platformdirs.user_<kind>_dir("codex-guard", appauthor=False)`` returns.
 
     Raises:
@@ -53,7 +64,34 @@ def user_dir(kind: str) -> str:
 
     resolve = {
         "cache": platformdirs.user_cache_dir,
+        "config": platformdirs.user_config_dir,
         "data": platformdirs.user_data_dir,
         "state": platformdirs.user_state_dir,
     }[kind]
     return resolve(APP, appauthor=False)
+
+
+_ENV = {"cache": "CODEX_GUARD_CACHE_DIR", "state": "CODEX_GUARD_STATE_DIR"}
+
+
+def guard_dir(kind: str) -> str:
+    """The folder codex-guard really uses for ``kind``: ``$CODEX_GUARD_CACHE_DIR`` /
+    ``$CODEX_GUARD_STATE_DIR`` when set (cache, state), else :func:`user_dir`.
+
+    Raises: as :func:`user_dir`.
+    """
+    env = os.environ.get(_ENV[kind], "") if kind in _ENV else ""
+    return env or user_dir(kind)
+
+
+def private_dir(path: str) -> bool:
+    """Whether ``path`` is a folder (or file) owned by this user that neither group nor others
+    may write: the condition for trusting a cache or state entry found there. Always True
+    where the OS has no owners (Windows)."""
+    if not hasattr(os, "getuid"):
+        return True
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022

@@ -159,6 +159,19 @@ def _config_toml() -> tuple[dict[str, Any] | None, str, str | None]:
         return None, path, f"{path} does not parse: {e}"
 
 
+def _other_spelling(state: Any, path: str, suffix: str) -> str | None:
+    """A trust key for the same hooks file and handler written with another spelling of its
+    path (a symlink to it), or None."""
+    if not isinstance(state, dict):
+        return None
+    for k in state:
+        if isinstance(k, str) and k.endswith(suffix):
+            other = k[: -len(suffix)]
+            if other != path and os.path.realpath(other) == os.path.realpath(path):
+                return k
+    return None
+
+
 def check_trust(f: Installed, hooks: dict[str, Any]) -> Check:
     """Each of our Codex handlers has a matching, enabled ``trusted_hash``."""
     name = f"codex {f.scope} hook trust"
@@ -174,7 +187,14 @@ def check_trust(f: Installed, hooks: dict[str, Any]) -> Check:
         key = f"{f.path}:{snake}:{gi}:{hi}"
         entry = state.get(key) if isinstance(state, dict) else None
         if not isinstance(entry, dict) or "trusted_hash" not in entry:
-            bad.append(f"{event} has no trust entry ({key})")
+            other = _other_spelling(state, f.path, f":{snake}:{gi}:{hi}")
+            if other:
+                bad.append(
+                    f"{event} is trusted under another spelling of the path ({other}), but Codex "
+                    f"canonicalises CODEX_HOME and looks up {key}"
+                )
+            else:
+                bad.append(f"{event} has no trust entry ({key})")
         elif entry.get("trusted_hash") != inst.trusted_hash(snake, matcher, h):
             bad.append(f"{event} has a stale trust hash ({key})")
         elif entry.get("enabled") is False:

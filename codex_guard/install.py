@@ -254,6 +254,12 @@ class Result:
 
 
 def _codex_home() -> str:
+    """The Codex home as Codex spells it in trust keys: ``$CODEX_HOME`` canonicalised (symlinks
+    resolved, as Codex's ``find_codex_home`` does when the variable is set), else ``~/.codex``
+    as is (Codex does not canonicalise its default)."""
+    env = os.environ.get("CODEX_HOME")
+    if env:
+        return os.path.realpath(env)
     from codex_guard.policy.layers import codex_home
 
     return codex_home()

@@ -10,13 +10,17 @@ with the reason it gives, never a silent allow. Three findings are decided here:
   a forbidden rule matches the command under some program name, else ``prompt``;
 * a fork bomb (a function that runs itself in a pipe or in the background) is ``forbidden``;
 * an assignment that changes what runs (``PATH=``, ``LD_PRELOAD=``, ``GIT_SSH_COMMAND=`` …,
-  as a prefix, an ``export`` or a statement) is ``prompt``.
+  as a prefix, an ``export`` or a statement) is ``prompt``;
+* ``apply_patch``/``applypatch`` run through the shell (heredoc or argument) that edits one of
+  the guard's own files is ``forbidden``, as the ``apply_patch`` tool is (``patch_guard``).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import os
 
+from codex_guard.patch_guard import SHELL_PATCH_PROGRAMS, shell_patch_reasons
 from codex_guard.policy.guard import ArgvContext
 from codex_guard.policy.layers import UNTRUSTED_PROJECT, LoadedPolicy
 from codex_guard.policy.rule import RuleMatch
@@ -172,6 +176,15 @@ def dynamic_program_matches(loaded: LoadedPolicy, c: Command) -> list[tuple[str,
     return out
 
 
+def _session_cwd(cwd: str | None, c: Command) -> str:
+    """The directory a command runs in, as far as known: the session's ``cwd`` after the
+    script's own ``cd`` (an unknown ``cd`` leaves the session's)."""
+    base = cwd or os.getcwd()
+    if not c.cwd:
+        return base
+    return os.path.join(base, os.path.expanduser(c.cwd))
+
+
 def judge(loaded: LoadedPolicy, analysis: Analysis, cwd: str | None) -> Verdict:
     """The verdict for an analysed script: strictest decision over every command's matches,
     raised to ``prompt`` for each construct the analysis could not see through (``forbidden``
@@ -191,6 +204,9 @@ def judge(loaded: LoadedPolicy, analysis: Analysis, cwd: str | None) -> Verdict:
                     f"the program name {c.argv[0]!r} is only known at run time and could be "
                     f"{program!r}, which a rule forbids",
                 )
+        if c.argv and c.argv[0].rsplit("/", 1)[-1] in SHELL_PATCH_PROGRAMS:
+            for reason in shell_patch_reasons(c.argv, c.stdin, _session_cwd(cwd, c)):
+                v.raise_to(FORBIDDEN, reason)
         declared = list(c.argv[1:]) if c.argv and c.argv[0] in _DECLARERS else []
         for a in (*c.assignments, *declared):
             name = risky_assignment(a)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from codex_guard._dirs import user_dir
 
-_VARS = ("HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
+_VARS = ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
 _VALUES = st.one_of(
     st.none(),
     st.sampled_from(["", " ", "/", "/home/dev", "/home/dev/", "relative/dir", "~/x", "/tmp/a b"]),
@@ -23,6 +23,7 @@ _VALUES = st.one_of(
 def _platformdirs(kind: str) -> str:
     fn = {
         "cache": platformdirs.user_cache_dir,
+        "config": platformdirs.user_config_dir,
         "data": platformdirs.user_data_dir,
         "state": platformdirs.user_state_dir,
     }[kind]
@@ -31,7 +32,8 @@ def _platformdirs(kind: str) -> str:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.fixed_dictionaries({v: _VALUES for v in _VARS}), st.sampled_from(["cache", "data", "state"])
+    st.fixed_dictionaries({v: _VALUES for v in _VARS}),
+    st.sampled_from(["cache", "config", "data", "state"]),
 )
 def test_same_answer_as_platformdirs(env: dict[str, str | None], kind: str) -> None:
     base = {k: v for k, v in os.environ.items() if k not in _VARS}

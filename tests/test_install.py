@@ -171,3 +171,56 @@ def test_claude_project_install_keeps_existing_hooks_and_permissions(
     assert data["hooks"]["PreToolUse"][0]["hooks"] == [theirs]
     assert is_ours(data["hooks"]["PreToolUse"][1]["hooks"][0])
     assert not (tmp_path / "home" / ".codex" / "config.toml").exists()  # no Codex trust for Claude
+
+
+def _linked_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, link: Path, env: bool) -> Path:
+    """Install with the Codex home at ``link``, a symlink to a real folder (``CODEX_HOME`` set
+    to it when ``env``, else ``link`` is ``~/.codex``); the real folder and its trust keys."""
+    real = tmp_path / "dotfiles" / "codex"
+    real.mkdir(parents=True)
+    link.symlink_to(real, target_is_directory=True)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    if env:
+        monkeypatch.setenv("CODEX_HOME", str(link))
+    else:
+        monkeypatch.delenv("CODEX_HOME", raising=False)
+    install("codex")
+    return real
+
+
+def _state(real: Path) -> dict[str, object]:
+    state: dict[str, object] = tomllib.loads((real / "config.toml").read_text())["hooks"]["state"]
+    assert state
+    return state
+
+
+def test_trust_keys_use_the_canonical_codex_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Codex canonicalises a set ``CODEX_HOME`` (find_codex_home); tests/e2e/
+    test_install_symlinked_home.py shows a key under the symlink spelling is never looked up."""
+    real = _linked_install(tmp_path, monkeypatch, tmp_path / "link", env=True)
+    assert all(k.startswith(f"{real}/hooks.json:") for k in _state(real))
+
+
+def test_default_codex_home_is_not_resolved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without ``CODEX_HOME`` Codex uses ``~/.codex`` as spelled, symlinks and all."""
+    real = _linked_install(tmp_path, monkeypatch, tmp_path / ".codex", env=False)
+    assert all(k.startswith(f"{tmp_path}/.codex/hooks.json:") for k in _state(real))
+
+
+def test_doctor_names_a_trust_table_keyed_by_the_symlink(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codex_guard import doctor
+
+    link = tmp_path / "link"
+    real = _linked_install(tmp_path, monkeypatch, link, env=True)
+    cfg = real / "config.toml"
+    cfg.write_text(cfg.read_text().replace(f'"{real}/hooks.json:', f'"{link}/hooks.json:'))
+    f = doctor.Installed("codex", "user", str(real / "hooks.json"))
+    hooks = json.loads((real / "hooks.json").read_text())["hooks"]
+    check = doctor.check_trust(f, hooks)
+    assert not check.ok and "another spelling" in check.detail, check

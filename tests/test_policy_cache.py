@@ -157,3 +157,74 @@ def test_no_cache_switch(world: dict[str, Path], monkeypatch: pytest.MonkeyPatch
     _decide("ls", world["cwd"])
     assert len(calls) == 2
     assert not world["cache"].exists()
+
+
+class _Reducer:
+    def __init__(self, fn: object, args: tuple[object, ...]) -> None:
+        self.fn, self.args = fn, args
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (self.fn, self.args)
+
+
+def test_codex_guard_functions_are_refused_too(world: dict[str, Path], tmp_path: Path) -> None:
+    from codex_guard import cli
+    from codex_guard.audit.files import write_sidecar
+
+    target = tmp_path / "pwned.json"
+    for fn, args in ((write_sidecar, (str(target), {"x": 1})), (cli.main, (["--version"],))):
+        entry = tmp_path / "entry.pickle"
+        entry.write_bytes(pickle.dumps(("codex-guard-policy-cache/1", "k", _Reducer(fn, args))))
+        assert cache._read(str(entry), "k") is None
+    assert not target.exists()
+
+
+def test_allow_list_covers_a_real_policy(world: dict[str, Path]) -> None:
+    """Every global a real entry (packs with guard rules, a network rule, a host executable)
+    refers to is on the allow-list, and nothing else is needed."""
+    (world["home"] / "rules" / "n.rules").write_text(
+        'prefix_rule(pattern=["deploy"], decision="prompt", match=["deploy x"])\n'
+        'network_rule(host="example.com", protocol="https", decision="allow")\n'
+        'host_executable(name="git", paths=["/usr/bin/git"])\n'
+    )
+    _decide("ls", world["cwd"])
+    seen: set[tuple[str, str]] = set()
+
+    class Recorder(pickle.Unpickler):
+        def find_class(self, module: str, name: str) -> object:
+            seen.add((module, name))
+            return super().find_class(module, name)
+
+    (entry,) = _entries(world["cache"])
+    with entry.open("rb") as fh:
+        Recorder(fh).load()
+    assert seen <= cache._ALLOWED_GLOBALS
+    assert ("codex_guard.policy.guard", "GuardRule") in seen
+    with entry.open("rb") as fh:
+        assert isinstance(cache._Unpickler(fh).load()[2], cache.LoadedPolicy)
+
+
+def test_catalogue_cache_is_private_and_untrusted_when_writable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import marshal
+    import stat
+
+    from codex_guard.scan import catalogue
+
+    folder = tmp_path / "cat-cache"
+    monkeypatch.setenv("CODEX_GUARD_CACHE_DIR", str(folder))
+    src = tmp_path / "d.toml"
+    src.write_text("a = 1\n")
+    assert catalogue._read_toml(str(src)) == {"a": 1}
+    (entry,) = folder.glob("catalogue-*.marshal")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+    entry.write_bytes(marshal.dumps({"a": 2}))
+    assert catalogue._read_toml(str(src)) == {"a": 2}  # ours and private: used
+    entry.chmod(0o666)
+    assert catalogue._read_toml(str(src)) == {"a": 1}  # others could write it: re-parsed
+    entry.write_bytes(marshal.dumps({"a": 2}))
+    entry.chmod(0o600)
+    folder.chmod(0o777)
+    assert catalogue._read_toml(str(src)) == {"a": 1}

@@ -12,8 +12,8 @@ an edited checkout never reuses an old layout). Discovery itself (listing the ru
 project trust) runs on every call, so a new, removed or re-trusted file changes the key at once.
 
 Entries are pickles written atomically (temporary file + ``os.replace``) into a 0700 folder as
-0600 files, one per key. They are loaded with an unpickler that only resolves codex-guard's own
-classes and a handful of builtins, so a forged cache file cannot name an arbitrary callable; any
+0600 files, one per key. They are loaded with an unpickler that only resolves an explicit list of
+codex-guard's data classes, so a forged cache file cannot name any callable; any
 entry that cannot be read, unpickled or does not carry the expected header is a miss and is
 rewritten. ``CODEX_GUARD_NO_CACHE=1`` turns the cache off.
 """
@@ -73,37 +73,42 @@ def _reduce_pattern(p: re.Pattern[str]) -> tuple[Any, ...]:
     return (LazyPattern, (p.pattern, p.flags))
 
 
-_ALLOWED_GLOBALS = {
-    ("copyreg", "_reconstructor"),
-    ("copyreg", "__newobj__"),
-    ("builtins", "object"),
-    ("builtins", "set"),
-    ("builtins", "frozenset"),
-    ("builtins", "tuple"),
-    ("builtins", "list"),
-    ("builtins", "dict"),
-}
+# Every global a pickled LoadedPolicy refers to (found by recording ``find_class`` while loading
+# a real entry with rule files, guard rules, network rules and host executables; see
+# tests/test_policy_cache.py). Only data classes: none of them runs code when built.
+_ALLOWED_GLOBALS = frozenset(
+    {
+        ("codex_guard.policy.cache", "LazyPattern"),
+        ("codex_guard.policy.globs", "Pattern"),
+        ("codex_guard.policy.guard", "GuardRule"),
+        ("codex_guard.policy.layers", "LoadedPolicy"),
+        ("codex_guard.policy.layers", "RuleFile"),
+        ("codex_guard.policy.network", "NetworkRule"),
+        ("codex_guard.policy.policy", "Policy"),
+        ("codex_guard.policy.rule", "PrefixRule"),
+        ("codex_guard.policy.rule", "Source"),
+        ("builtins", "set"),
+        ("builtins", "frozenset"),
+    }
+)
 
 
 class _Unpickler(pickle.Unpickler):
-    """Resolves only codex-guard's own classes and plain builtins."""
+    """Resolves only the data classes of :data:`_ALLOWED_GLOBALS`; any other global (a
+    function such as ``codex_guard.cli.main``, ``os.system``) makes the load fail before it
+    can be called."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _ALLOWED_GLOBALS or (
-            module.startswith("codex_guard.") and not name.startswith("_")
-        ):
+        if (module, name) in _ALLOWED_GLOBALS:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"global {module}.{name} not allowed in the policy cache")
 
 
 def cache_dir() -> str:
     """``$CODEX_GUARD_CACHE_DIR`` or platformdirs' user cache folder for codex-guard."""
-    env = os.environ.get("CODEX_GUARD_CACHE_DIR")
-    if env:
-        return env
-    from codex_guard._dirs import user_dir
+    from codex_guard._dirs import guard_dir
 
-    return user_dir("cache")
+    return guard_dir("cache")
 
 
 def _stat(path: str) -> tuple[int, int, int] | None:

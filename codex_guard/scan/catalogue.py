@@ -396,12 +396,9 @@ def load_catalogue(path: str | None = None) -> Catalogue:
 
 def _cache_dir() -> str:
     """``$CODEX_GUARD_CACHE_DIR``, else platformdirs' user cache folder for codex-guard."""
-    explicit = os.environ.get("CODEX_GUARD_CACHE_DIR")
-    if explicit:
-        return explicit
-    from codex_guard._dirs import user_dir
+    from codex_guard._dirs import guard_dir
 
-    return user_dir("cache")
+    return guard_dir("cache")
 
 
 def _read_toml(path: str) -> dict[str, Any]:
@@ -409,9 +406,10 @@ def _read_toml(path: str) -> dict[str, Any]:
     path, size, mtime and the Python version (a hook process starts fresh for every event, and
     ``tomllib`` takes about 60 ms on the catalogue; ``marshal`` under 1 ms).
 
-    A missing, stale or unreadable cache is ignored and rewritten (atomically); the cache is
-    never used for a file whose size or mtime changed. Raises what :func:`open` and
-    ``tomllib.load`` raise for the catalogue file itself.
+    A missing, stale or unreadable cache is ignored and rewritten (atomically, a 0600 file in a
+    0700 folder); the cache is never used for a file whose size or mtime changed, nor when the
+    entry or its folder is not owned by this user or is group/world-writable. Raises what
+    :func:`open` and ``tomllib.load`` raise for the catalogue file itself.
     """
     import hashlib
     import marshal
@@ -420,12 +418,18 @@ def _read_toml(path: str) -> dict[str, Any]:
     st = os.stat(path)
     ident = f"{os.path.abspath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0{sys.version}"
     name = "catalogue-" + hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    cache = os.path.join(_cache_dir(), name + ".marshal")
+    from codex_guard._dirs import private_dir
+
+    folder = _cache_dir()
+    cache = os.path.join(folder, name + ".marshal")
     try:
-        with open(cache, "rb") as fh:
-            data = marshal.load(fh)
-        if isinstance(data, dict):
-            return data
+        # marshal is not safe against crafted data: only an entry nobody else could have
+        # written (ours, not group/world-writable, in such a folder) is read
+        if private_dir(folder) and private_dir(cache):
+            with open(cache, "rb") as fh:
+                data = marshal.load(fh)
+            if isinstance(data, dict):
+                return data
     except (OSError, EOFError, ValueError, TypeError):
         pass
     import tomllib
@@ -433,9 +437,10 @@ def _read_toml(path: str) -> dict[str, Any]:
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
     try:
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        os.makedirs(folder, mode=0o700, exist_ok=True)
         tmp = f"{cache}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
             marshal.dump(data, fh)
         os.replace(tmp, cache)
     except OSError:

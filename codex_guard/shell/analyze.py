@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import _parser
 from ._files import (
@@ -126,6 +126,8 @@ class Command:
             unchanged (the session's), an absolute or ``~`` path (``cd ~`` -> ``"~"``), a
             path relative to the session's directory (``cd ../x`` -> ``"../x"``), or ``""``
             when only known at run time (``cd "$D"``, ``cd -``).
+        stdin: the text of each heredoc/herestring that feeds the command, as written (an
+            unquoted heredoc's ``$X`` left unexpanded); not part of equality.
     """
 
     argv: tuple[str, ...]
@@ -137,6 +139,7 @@ class Command:
     dynamic: frozenset[int] = frozenset()
     sources: tuple[tuple[int, tuple[str, ...]], ...] = ()
     cwd: str | None = None
+    stdin: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,10 @@ REASON_TOO_MANY_VALUES = "a word may take too many values; analysis truncated"
 REASON_DEV_TCP = "network redirection (/dev/tcp or /dev/udp)"
 REASON_GIT_CODE_CONFIG = "git -c setting that runs a command (alias !…, core.sshCommand, pager …)"
 REASON_INLINE_CODE = "code run by an interpreter (-c/-e) that is not fully analysed"
+REASON_INTERACTIVE = (
+    "a shell or interpreter with no script or -c reads its program from the terminal: what is "
+    "typed into it later (Codex's write_stdin) is not seen by hooks"
+)
 
 # Same-script values of a few environment variables, in the spelling rules expect.
 _ENV_VALUES: dict[str, list[tuple[str, bool]]] = {
@@ -398,6 +405,25 @@ class _IO:
 
 
 _NO_IO = _IO()
+
+# Arguments that make an interpreter print and exit instead of reading a program.
+_INFO_ARGS = frozenset({"--version", "-V", "--help", "-h", "-help", "-version", "-?"})
+_INFO_V = frozenset({"node", "perl", "ruby", "php", "lua", "tcl", "r", "pwsh"})  # -v = version
+
+
+def reads_from_terminal(
+    family: str, words: list[Word], redirects: tuple[tuple[str, str], ...], xargs: bool
+) -> bool:
+    """Whether this interpreter, with no pipe or heredoc feeding it, reads its program from
+    the terminal (``bash``, ``sh -i``, ``python3``, ``node``): later input reaches it through
+    Codex's ``write_stdin``, which fires no hook (codex-hooks.md §5). A script operand, ``-c``/
+    ``-e``/``-m``, a ``< file`` redirect or ``--version``/``--help`` rule it out."""
+    if family in ("iex", "source") or xargs or not reads_code_from_stdin(family, words):
+        return False
+    if any(op == "<" and t not in ("/dev/tty", "/dev/stdin") for op, t in redirects):
+        return False
+    info = _INFO_ARGS | ({"-v"} if family in _INFO_V else frozenset())
+    return not any(w.text in info for w in words[1:])
 
 
 class _Src:
@@ -1410,6 +1436,7 @@ class _Analyzer:
                 dynamic,
                 tuple(sources),
                 self.cwd,
+                tuple(f.text for f in io.feeds),
             )
         )
         if self.cwd and self.cwd[0] in "/~" and not prog.dynamic:
@@ -1432,6 +1459,8 @@ class _Analyzer:
         family = interpreter_family(name)
         if family is not None and not io.xargs and (io.piped or io.feeds):
             self.stdin_code(name, family, words, io, s, via, td)
+        elif family is not None and reads_from_terminal(family, words, redirects, io.xargs):
+            self.reason(REASON_INTERACTIVE)
         if family is not None and family != "iex":
             self.script_operand(name, family, words, dynamic, via, s, td)
         self.unwrap(name, family, words, assignments, via, io, s, td, redirects)
