@@ -6,46 +6,16 @@ Never raises: every failure on a blocking event becomes a well-formed deny/block
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
+from codex_guard.audit.ids import now as _now
+from codex_guard.audit.ids import user as _user
+from codex_guard.audit.ids import uuid4 as _uuid4
 from codex_guard.events import Event, PromptSubmit, ToolCall
 from codex_guard.verdict import FORBIDDEN, Verdict
 
 SHELL_TOOLS = ("Bash",)
-
-
-def _now() -> str:
-    """UTC now as ISO 8601 with milliseconds (``2026-11-21T19:17:14.123Z``), without importing
-    ``datetime`` on the hook path."""
-    import time
-
-    ns = time.time_ns()
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 1_000_000_000))
-    return f"{stamp}.{ns // 1_000_000 % 1000:03d}Z"
-
-
-def _uuid4() -> str:
-    """A random (version 4, RFC 4122 §4.4) UUID string, without importing ``uuid`` (which loads
-    ``platform`` and the C helper) on the hook path."""
-    b = bytearray(os.urandom(16))
-    b[6] = (b[6] & 0x0F) | 0x40
-    b[8] = (b[8] & 0x3F) | 0x80
-    h = b.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _user() -> str:
-    env = os.environ.get("CODEX_GUARD_USER")
-    if env:
-        return env
-    try:
-        import pwd
-
-        return pwd.getpwuid(os.getuid()).pw_name
-    except (KeyError, ImportError):
-        return os.environ.get("USER", "unknown")
 
 
 def _redact_tokens(commands: list[list[str]]) -> list[list[str]]:
@@ -276,7 +246,11 @@ def _approval(event: ToolCall, v: Verdict) -> tuple[str | None, dict[str, Any] |
             return None, None
     try:
         r, used = approvals.use_or_request(
-            event.command, event.cwd, event.session_id, render.rule_text(v)
+            event.command,
+            event.cwd,
+            event.session_id,
+            render.rule_text(v),
+            display=redact_text(event.command, v),
         )
     except (approvals.ApprovalError, OSError) as e:  # still a deny, just without a code
         sys.stderr.write(f"codex-guard: no approval code: {e}\n")
