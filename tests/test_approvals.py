@@ -17,6 +17,8 @@ import pytest
 from codex_guard import approvals
 from codex_guard.commands.approve import AGENT_ENV
 from tests.hookrun import HookEnv, pre_tool
+from tests.test_audit_entry import ACME
+from tests.test_audit_entry import CUSTOM as ACME_DETECTOR
 
 TOUCH_PROMPT = (
     'prefix_rule(pattern=["touch"], decision="prompt", justification="ask before touch")\n'
@@ -427,17 +429,6 @@ def test_permission_request_apply_patch_on_hooks_is_denied(aenv: AEnv) -> None:
 
 
 # review #14: the state file and `approve` hold a redacted display form, matched by SHA-256
-ACME = "acme_Q7hTzX9kLmP2wR4vB6nC8dF1gH3jK5gS"
-ACME_DETECTOR = """[[scan.detector]]
-id = "acme"
-description = "Acme token"
-keywords = ["acme_"]
-regex = '''acme_[A-Za-z0-9]{32}'''
-secret_group = 0
-severity = "high"
-"""
-
-
 def test_library_stores_a_digest_and_a_redacted_display(state: Path) -> None:
     secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Kd3Lm2N"
     cmd = f"aws configure set aws_secret_access_key {secret}"
