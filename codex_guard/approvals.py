@@ -45,7 +45,8 @@ class Request:
 
     Attributes:
         code: the approval code (``CODE_LENGTH`` characters of ``CODE_ALPHABET``).
-        command: the exact command string the agent asked to run.
+        command: a display form of the command the agent asked to run, secrets redacted
+            (never the command itself: it may hold a literal secret, review #14).
         cwd: the session working directory of the request.
         session_id: the client's session (thread) id.
         client: ``codex``.
@@ -53,6 +54,8 @@ class Request:
         created: when it was issued (epoch seconds); expires: until when it can be approved
             (pending) or used (approved), epoch seconds; ttl: the lifetime in seconds.
         approved_at: when approved (epoch seconds) or None; approved_by: the approving user.
+        command_sha256: hex SHA-256 of the exact command string (UTF-8): what a retry must
+            match (a record without it matches nothing).
     """
 
     code: str
@@ -66,6 +69,7 @@ class Request:
     ttl: int
     approved_at: float | None = None
     approved_by: str | None = None
+    command_sha256: str = ""
 
     @property
     def approved(self) -> bool:
@@ -188,12 +192,32 @@ def _transact(fn: Callable[[dict[str, Request], float], Any]) -> Any:
         return result
 
 
-def _same(r: Request, command: str, cwd: str, session_id: str) -> bool:
-    return r.command == command and r.cwd == cwd and r.session_id == session_id
+def command_digest(command: str) -> str:
+    """Hex SHA-256 of the exact command string, UTF-8 (``surrogatepass``: never raises)."""
+    import hashlib
+
+    return hashlib.sha256(command.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _same(r: Request, digest: str, cwd: str, session_id: str) -> bool:
+    return r.command_sha256 == digest and r.cwd == cwd and r.session_id == session_id
+
+
+def _display(command: str) -> str:
+    """``command`` with every secret the default catalogue finds redacted."""
+    from codex_guard import scan
+
+    found = scan.scan(command)
+    return scan.redact(command, found) if found else command
 
 
 def use_or_request(
-    command: str, cwd: str, session_id: str, rule: str, client: str = "codex"
+    command: str,
+    cwd: str,
+    session_id: str,
+    rule: str,
+    client: str = "codex",
+    display: str | None = None,
 ) -> tuple[Request, bool]:
     """Consume an approval for exactly this command, cwd and session, or issue a request.
 
@@ -203,6 +227,10 @@ def use_or_request(
         session_id: the event's session id.
         rule: readable text of the rule that asked for approval (shown by ``approve --list``).
         client: the client name recorded with a new request.
+        display: the redacted form of ``command`` to store and show (the hook passes it, from
+            the findings of the scan that judged the command); default: the command with what
+            the default catalogue finds redacted. The command itself is never stored, only its
+            SHA-256.
 
     Returns:
         ``(request, used)``: ``used`` True when an approved, unexpired grant was consumed (it is
@@ -214,8 +242,10 @@ def use_or_request(
         OSError: the state folder cannot be written.
     """
 
+    digest = command_digest(command)
+
     def step(kept: dict[str, Request], now: float) -> tuple[Request, bool]:
-        live = [r for r in kept.values() if r.expires > now and _same(r, command, cwd, session_id)]
+        live = [r for r in kept.values() if r.expires > now and _same(r, digest, cwd, session_id)]
         for r in live:
             if r.approved:
                 del kept[r.code]
@@ -224,7 +254,9 @@ def use_or_request(
             return live[0], False
         ttl = ttl_seconds()
         code = _new_code(set(kept))
-        r = Request(code, command, cwd, session_id, client, rule, now, now + ttl, ttl)
+        shown = _display(command) if display is None else display
+        r = Request(code, shown, cwd, session_id, client, rule, now, now + ttl, ttl)
+        r.command_sha256 = digest
         kept[code] = r
         return r, False
 
@@ -300,6 +332,6 @@ def pending() -> list[Request]:
 def approver() -> str:
     """The approving person: ``$CODEX_GUARD_USER``, else the login name of the process user
     (the same ``user`` the audit log records)."""
-    from codex_guard.hook import _user
+    from codex_guard.audit.ids import user
 
-    return _user()
+    return user()

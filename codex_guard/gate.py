@@ -61,6 +61,9 @@ def _classified(
 
     found = scan.scan(body, catalogue=g.catalogue(), errors=errors, enabled=enabled)
     v.notices.extend(f"codex-guard: {e}" for e in errors)
+    # for the audit entry's redaction (hook.audit_entry): what was scanned, what was found in it
+    v._scanned = body
+    v._secrets.extend((body[f.start : f.end], f.redacted) for f in found)
     return g.classify(body, found)
 
 

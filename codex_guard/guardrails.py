@@ -243,13 +243,24 @@ def _read(path: str) -> dict[str, Any] | None:
 
 def _action(path: str, where: str, value: Any) -> str:
     if value not in ACTIONS:
-        raise GuardrailsError(f"{path}: {where} must be one of {', '.join(ACTIONS)}, not {value!r}")
+        raise GuardrailsError(
+            f"{path}: {where} must be one of {', '.join(ACTIONS)}, not {_shape(value)}"
+        )
     return str(value)
+
+
+def _shape(value: Any) -> str:
+    """What a bad configured value is, without echoing it (it may be a pasted secret)."""
+    if isinstance(value, str):
+        return f"a {len(value)}-character string"
+    return f"a {type(value).__name__}"
 
 
 def _positive_int(path: str, key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise GuardrailsError(f"{path}: [scan] {key} must be a positive integer, not {value!r}")
+        raise GuardrailsError(
+            f"{path}: [scan] {key} must be a positive integer, not {_shape(value)}"
+        )
     return value
 
 
@@ -312,10 +323,11 @@ def _apply(g: Guardrails, layer: str, path: str, data: dict[str, Any], kinds: se
     digests = allow.get("sha256", [])
     if not isinstance(digests, list):
         raise GuardrailsError(f"{path}: [scan.allowlist] sha256 must be a list of hex digests")
-    for d in digests:
+    for n, d in enumerate(digests, 1):
         if not isinstance(d, str) or len(d) != 64 or any(c not in _HEX for c in d):
-            raise GuardrailsError(
-                f"{path}: [scan.allowlist] sha256 entries must be 64 hex characters, not {d!r}"
+            raise GuardrailsError(  # never echo the entry: it may be the secret itself
+                f"{path}: entry {n} of [scan.allowlist] sha256 is not 64 hex characters "
+                f"(a SHA-256 digest), but {_shape(d)}"
             )
         if not project:  # a repository cannot allowlist values for itself
             g.allowlist.add(d.lower())

@@ -6,50 +6,21 @@ Never raises: every failure on a blocking event becomes a well-formed deny/block
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
+from codex_guard.audit.ids import now as _now
+from codex_guard.audit.ids import user as _user
+from codex_guard.audit.ids import uuid4 as _uuid4
 from codex_guard.events import Event, PromptSubmit, ToolCall
 from codex_guard.verdict import FORBIDDEN, Verdict
 
 SHELL_TOOLS = ("Bash",)
 
 
-def _now() -> str:
-    """UTC now as ISO 8601 with milliseconds (``2026-11-21T19:17:14.123Z``), without importing
-    ``datetime`` on the hook path."""
-    import time
-
-    ns = time.time_ns()
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 1_000_000_000))
-    return f"{stamp}.{ns // 1_000_000 % 1000:03d}Z"
-
-
-def _uuid4() -> str:
-    """A random (version 4, RFC 4122 §4.4) UUID string, without importing ``uuid`` (which loads
-    ``platform`` and the C helper) on the hook path."""
-    b = bytearray(os.urandom(16))
-    b[6] = (b[6] & 0x0F) | 0x40
-    b[8] = (b[8] & 0x3F) | 0x80
-    h = b.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _user() -> str:
-    env = os.environ.get("CODEX_GUARD_USER")
-    if env:
-        return env
-    try:
-        import pwd
-
-        return pwd.getpwuid(os.getuid()).pw_name
-    except (KeyError, ImportError):
-        return os.environ.get("USER", "unknown")
-
-
 def _redact_tokens(commands: list[list[str]]) -> list[list[str]]:
-    """Each token with any secret in it replaced by its redacted form."""
+    """Each token with any secret in it replaced by its redacted form (default catalogue, each
+    token alone: the fallback for words no scan judged)."""
     from codex_guard import scan
 
     if not scan.scan("\n".join(tok for argv in commands for tok in argv)):
@@ -64,25 +35,81 @@ def _redact_tokens(commands: list[list[str]]) -> list[list[str]]:
     return out
 
 
-def _event_command(event: Event) -> list[list[str]]:
-    """A tool call's command as words when no verdict split it (``[[text]]`` if unsplittable)."""
-    if not isinstance(event, ToolCall) or event.command is None:
-        return []
-    import shlex
+def _mask_known(text: str, secrets: list[tuple[str, str]]) -> str:
+    """``text`` with every occurrence of each known secret replaced by its redacted form
+    (longest secrets first, so one inside another cannot leave a tail)."""
+    for secret, masked in sorted(secrets, key=lambda s: -len(s[0])):
+        if secret and secret in text:
+            text = text.replace(secret, masked)
+    return text
 
+
+def _redact_command(commands: list[list[str]], v: Verdict) -> list[list[str]]:
+    """The words of ``commands`` with their secrets redacted.
+
+    When the verdict scanned the whole text (``v._scanned``, with the catalogue and guardrails
+    that judged it, so context-dependent and custom detectors count), every finding's secret is
+    replaced wherever it occurs in a word, with no second scan; words that are not part of the
+    scanned text (a decoded or expanded word, a text clipped by ``max_chars``) and commands no
+    scan saw fall back to :func:`_redact_tokens`."""
+    scanned = v._scanned
+    if scanned is None:
+        return _redact_tokens(commands)
+    secrets = v._secrets
+    unseen = [[t for t in argv if t not in scanned] for argv in commands]
+    rows = [[_mask_known(t, secrets) for t in argv] for argv in commands] if secrets else commands
+    if not any(unseen):
+        return rows
+    from codex_guard import scan
+
+    if not scan.scan("\n".join(t for argv in unseen for t in argv)):
+        return rows
+    return _redact_tokens(rows)
+
+
+def _event_command(event: Event) -> list[list[str]]:
+    """A tool call's command as words when no verdict split it: a shell tool's command split
+    like a shell would (``[[text]]`` if unsplittable); an edit tool's name and the paths it
+    writes (never the patch text: it holds whole files); else ``[]``."""
+    if not isinstance(event, ToolCall) or not event.tool_name:
+        return []
+    if event.tool_name in SHELL_TOOLS:
+        if event.command is None:
+            return []
+        import shlex
+
+        try:
+            return [shlex.split(event.command)]
+        except ValueError:
+            return [[event.command]]
+    from codex_guard.patch_guard import PATCH_TOOLS, edit_paths
+
+    if event.tool_name not in PATCH_TOOLS:
+        return []
     try:
-        return [shlex.split(event.command)]
-    except ValueError:
-        return [[event.command]]
+        paths = edit_paths(event.tool_name, event.raw.get("tool_input"))
+    except Exception:  # a malformed input still gets its audit line
+        paths = []
+    return [[event.tool_name, *paths]]
+
+
+def redact_text(text: str, v: Verdict | None = None) -> str:
+    """``text`` (a reason, an error message) with the verdict's known secrets masked and any
+    other secret the default catalogue finds redacted."""
+    from codex_guard import scan
+
+    if v is not None and v._secrets:
+        text = _mask_known(text, v._secrets)
+    found = scan.scan(text)
+    return scan.redact(text, found) if found else text
 
 
 def audit_entry(event: Event, v: Verdict) -> dict[str, Any]:
     """The audit record of one decision on any event (PreToolUse, PermissionRequest,
     PostToolUse, UserPromptSubmit …), in the seed's field order plus ``event``/``client``.
     ``command`` is the verdict's judged argvs, else the tool call's command split into words, else
-    ``[]``. Secrets are redacted from commands and reasons; prompt text is never included."""
-    from codex_guard import scan
-
+    ``[]``. Secrets are redacted from commands, reasons and the error; prompt text is never
+    included."""
     rules: list[dict[str, Any]] = [
         {
             "file": m.file if m.line is None else f"{m.file}:{m.line}",
@@ -101,15 +128,15 @@ def audit_entry(event: Event, v: Verdict) -> dict[str, Any]:
         }
         for f in v.findings
     ]
-    reasons = [scan.redact(r, scan.scan(r)) for r in v.reasons]
+    reasons = [redact_text(r, v) for r in v.reasons]
     if v.error:
-        reasons.append(v.error)
+        reasons.append(redact_text(v.error, v))
     entry: dict[str, Any] = {
         "timestamp": _now(),
         "event_id": _uuid4(),
         "user": _user(),
         "session_id": event.session_id,
-        "command": _redact_tokens(v.commands or _event_command(event)),
+        "command": _redact_command(v.commands or _event_command(event), v),
         "working_directory": event.cwd,
         "policy_files": v.policy_files,
         "matched_rules": rules,
@@ -158,7 +185,9 @@ def judge_prompt(prompt: str, cwd: str | None = None) -> Verdict:
 
 
 def handle(event: Event, extra_rules: list[str] | None = None) -> dict[str, Any] | None:
-    """Decide one event; returns the output object, or None for no output."""
+    """Decide one event; returns the output object, or None for no output. An error message
+    (``Verdict.error``) is redacted before it is logged or shown to the model (:func:`_audit`
+    runs before every render)."""
     from codex_guard import render
 
     if isinstance(event, ToolCall) and event.name in ("PreToolUse", "PermissionRequest"):
@@ -217,7 +246,11 @@ def _approval(event: ToolCall, v: Verdict) -> tuple[str | None, dict[str, Any] |
             return None, None
     try:
         r, used = approvals.use_or_request(
-            event.command, event.cwd, event.session_id, render.rule_text(v)
+            event.command,
+            event.cwd,
+            event.session_id,
+            render.rule_text(v),
+            display=redact_text(event.command, v),
         )
     except (approvals.ApprovalError, OSError) as e:  # still a deny, just without a code
         sys.stderr.write(f"codex-guard: no approval code: {e}\n")
@@ -244,9 +277,13 @@ def scrub_surrogates(obj: Any) -> Any:
 
 
 def _audit(event: Event, v: Verdict, approval: dict[str, Any] | None = None) -> None:
+    """Log the decision (best effort). First redacts ``v.error`` in place, so the rendered
+    answer, which always comes after, never echoes a secret from a config file either."""
     from codex_guard.audit.record import record
 
     try:
+        if v.error:
+            v.error = redact_text(v.error, v)
         entry = audit_entry(event, v)
         if approval is not None:  # the person's one-time approval turned the prompt into allow
             entry["effective_decision"] = "allow"
@@ -256,9 +293,29 @@ def _audit(event: Event, v: Verdict, approval: dict[str, Any] | None = None) -> 
         sys.stderr.write(f"codex-guard: audit log not written: {e}\n")
 
 
+class DeadlineError(Exception):
+    """The decision did not finish in time, or its process died (commands/hook.py)."""
+
+
+def fail_closed_audited(event: Event, err: BaseException) -> dict[str, Any] | None:
+    """:func:`fail_closed`'s answer, with a best-effort audit entry saying why: ``forbidden``
+    with the error when the answer denies/blocks, else ``allow`` with it as a reason."""
+    out = fail_closed(event, err)
+    why = redact_text(_failure_message(err))
+    _audit(event, Verdict(error=why) if out is not None else Verdict(reasons=[why]))
+    return out
+
+
+def _failure_message(err: BaseException) -> str:
+    if isinstance(err, DeadlineError):
+        return f"codex-guard could not decide in time ({err}); failing closed"
+    return f"codex-guard internal error ({type(err).__name__}: {err}); failing closed"
+
+
 def fail_closed(event: Event | None, err: BaseException) -> dict[str, Any] | None:
-    """The output after an internal error: deny a shell call, block a prompt, else nothing."""
-    msg = f"codex-guard internal error ({type(err).__name__}: {err}); failing closed"
+    """The output after an internal error: deny a shell or edit call, block a prompt or a tool
+    output, else nothing (the reason is redacted)."""
+    msg = redact_text(_failure_message(err))
     if event is None:
         return None
     if event.name in ("UserPromptSubmit", "PostToolUse"):

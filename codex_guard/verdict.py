@@ -67,6 +67,10 @@ class Verdict:
         error: set when the verdict comes from a failure (broken rules file, bad config).
         notices: messages for the person only (a ``warn`` finding): rendered as a
             ``systemMessage``, never sent to the model.
+        _scanned: the text the scan judged (None when nothing was scanned); transient, never
+            logged: the audit entry redacts the command words from it.
+        _secrets: ``(secret, redacted form)`` of each finding in ``_scanned``; transient, never
+            logged or rendered (the audit entry replaces each secret in every word by its mask).
     """
 
     decision: str | None = None
@@ -77,6 +81,8 @@ class Verdict:
     error: str | None = None
     policy_files: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    _scanned: str | None = field(default=None, repr=False, compare=False)
+    _secrets: list[tuple[str, str]] = field(default_factory=list, repr=False, compare=False)
 
     def raise_to(self, decision: str, reason: str | None = None) -> None:
         """Make the decision at least ``decision``, recording ``reason``."""

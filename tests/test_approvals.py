@@ -17,6 +17,8 @@ import pytest
 from codex_guard import approvals
 from codex_guard.commands.approve import AGENT_ENV
 from tests.hookrun import HookEnv, pre_tool
+from tests.test_audit_entry import ACME
+from tests.test_audit_entry import CUSTOM as ACME_DETECTOR
 
 TOUCH_PROMPT = (
     'prefix_rule(pattern=["touch"], decision="prompt", justification="ask before touch")\n'
@@ -424,3 +426,41 @@ def test_permission_request_apply_patch_on_hooks_is_denied(aenv: AEnv) -> None:
     ev["tool_name"] = "apply_patch"
     out = _out(aenv.run(ev))
     assert out is not None and out["hookSpecificOutput"]["decision"]["behavior"] == "deny"
+
+
+# review #14: the state file and `approve` hold a redacted display form, matched by SHA-256
+def test_library_stores_a_digest_and_a_redacted_display(state: Path) -> None:
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Kd3Lm2N"
+    cmd = f"aws configure set aws_secret_access_key {secret}"
+    r, _ = approvals.use_or_request(cmd, "/w", "s1", "rule")
+    text = (state / "approvals.json").read_text()
+    assert secret not in text and r.command_sha256 in text
+    assert r.command.startswith("aws configure set aws_secret_access_key ***")
+    approvals.approve(r.code, "alice")
+    assert not approvals.use_or_request(cmd + " ", "/w", "s1", "rule")[1]  # exact string only
+    assert approvals.use_or_request(cmd, "/w", "s1", "rule")[1]
+
+
+def test_custom_detector_secret_never_reaches_state_or_terminal(aenv: AEnv) -> None:
+    """A literal secret only a user's custom detector knows: the hook asks for approval, and
+    neither approvals.json, `approve --list`, `approve CODE` nor the audit log shows it."""
+    (aenv.codex_home / "guardrails.toml").write_text(ACME_DETECTOR)
+    ev = pre_tool(f"curl -H 'X-Acme: {ACME}' https://x", "/tmp")
+    code = _code(_reason(_out(aenv.run(ev))))
+    assert ACME not in (aenv.state / "approvals.json").read_text()
+    listed = aenv.cli("approve", "--list")
+    assert code in listed.stdout and "X-Acme: acme_" in listed.stdout and ACME not in listed.stdout
+    done = aenv.cli("approve", code)
+    assert done.returncode == 0 and ACME not in done.stdout, done.stderr
+    assert _out(aenv.run(ev)) is None  # the exact command, approved, runs once
+    assert ACME not in aenv.audit.read_text()
+
+
+def test_ids_are_shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    """review #21: one place for user/timestamp/event id (audit/ids.py)."""
+    from codex_guard import hook
+    from codex_guard.audit import ids
+
+    monkeypatch.setenv("CODEX_GUARD_USER", "u-21")
+    assert approvals.approver() == ids.user() == hook._user() == "u-21"
+    assert hook._now is ids.now and hook._uuid4 is ids.uuid4

@@ -112,3 +112,91 @@ def test_post_tool_use_entry_without_a_judged_command(command: str, words: objec
         assert entry["command"] == words
     text = json.dumps(entry)
     assert AWS_SECRET not in text and AWS_ID not in text
+
+
+# review #3: the audit `command` is redacted from the findings of the scan that judged the
+# whole text (label in another word, context detectors, custom detectors), not word by word
+ACME = "acme_Q7hTzX9kLmP2wR4vB6nC8dF1gH3jK5gS"
+CUSTOM = """[[scan.detector]]
+id = "acme"
+description = "Acme token"
+keywords = ["acme_"]
+regex = '''acme_[A-Za-z0-9]{32}'''
+secret_group = 0
+severity = "high"
+"""
+
+
+@pytest.mark.parametrize(
+    ("command", "secret"),
+    [
+        (
+            "aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Kd3Lm2N",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Kd3Lm2N",
+        ),
+        ("sshpass -p 'Tr0ub4dor&3xyzQ' ssh h", "Tr0ub4dor&3xyzQ"),
+        ("mysql --password 'Tr0ub4dor&3xyzQ' db", "Tr0ub4dor&3xyzQ"),
+        ("curl -u admin:Tr0ub4dor3xyzQwe https://x", "Tr0ub4dor3xyzQwe"),
+        ("echo api_key = 'Zx9Qw8Er7Ty6Ui5Op4As3Df'", "Zx9Qw8Er7Ty6Ui5Op4As3Df"),
+        (f"curl -H 'X-Acme: {ACME}' https://x", ACME),
+    ],
+)
+def test_command_secrets_found_in_context_are_redacted(
+    tmp_path: Path, command: str, secret: str
+) -> None:
+    (tmp_path / "guardrails.toml").write_text(CUSTOM)  # CODEX_HOME = tmp_path: the user layer
+    event = _event("PreToolUse", tool_name="Bash", tool_input={"command": command})
+    (entry,) = _run(tmp_path, event, CODEX_GUARD_STATE_DIR=str(tmp_path / "state"))
+    assert entry["effective_decision"] == "prompt"
+    words = entry["command"][0]
+    assert secret not in json.dumps(entry)
+    assert words[0] == command.split()[0] and any("*" in w for w in words)
+
+
+def test_apply_patch_entry_names_the_paths_not_the_patch(tmp_path: Path) -> None:
+    """review #4: an edit tool's audit `command` is [tool, *paths], never the patch text."""
+    body = "".join(f"+line {i}\n" for i in range(300))
+    patch = (
+        "*** Begin Patch\n*** Add File: .env\n"
+        f"+aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Kd3Lm2N\n{body}*** End Patch"
+    )
+    for name in ("PreToolUse", "PostToolUse"):
+        extra = {"tool_response": "done"} if name == "PostToolUse" else {}
+        event = _event(name, tool_name="apply_patch", tool_input={"command": patch}, **extra)
+        (entry,) = _run(tmp_path / name, event)
+        assert entry["command"] == [["apply_patch", ".env"]]
+        assert "wJalrXUtnFEMI" not in json.dumps(entry)
+
+
+@pytest.mark.parametrize(
+    ("name", "fields"),
+    [
+        ("PreToolUse", {"tool_name": "Bash", "tool_input": {"command": "ls"}}),
+        (
+            "PostToolUse",
+            {"tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_response": "x"},
+        ),
+        ("UserPromptSubmit", {"prompt": "hello"}),
+    ],
+)
+def test_broken_guardrails_is_logged_as_forbidden_without_echoing_values(
+    tmp_path: Path, name: str, fields: dict[str, object]
+) -> None:
+    """review #5/#6: a config error denies/blocks and is logged as forbidden; a secret pasted
+    into the allowlist is never echoed to the model or the log."""
+    token = "ghp_dsnHq0mZ8xT1vY4kR7bW2cE5fJ9pL3aN6sRMKg"
+    (tmp_path / "guardrails.toml").write_text(f'[scan.allowlist]\nsha256 = ["{token}"]\n')
+    log = tmp_path / "a.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "codex_guard", "hook"],
+        input=_event(name, **fields),
+        capture_output=True,
+        env={**os.environ, "CODEX_GUARD_AUDIT_LOG": str(log), "CODEX_HOME": str(tmp_path)},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert b"deny" in done.stdout or b"block" in done.stdout
+    assert b"sha256 is not 64 hex" in done.stdout and token.encode() not in done.stdout
+    (entry,) = [json.loads(x) for x in log.read_text().splitlines()]
+    assert entry["effective_decision"] == "forbidden" and token not in json.dumps(entry)

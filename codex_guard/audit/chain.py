@@ -28,6 +28,12 @@ def entry_hash(entry: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(entry)).hexdigest()
 
 
+def link(previous: str, ehash: str) -> str:
+    """The chain hash of an entry whose :func:`entry_hash` is ``ehash`` after an entry whose
+    chain hash is ``previous`` (both lowercase hex)."""
+    return hashlib.sha256((previous + ehash).encode("ascii")).hexdigest()
+
+
 def chain(previous: str, entry: dict[str, Any]) -> str:
     """The chain hash of ``entry`` after an entry whose chain hash is ``previous``."""
-    return hashlib.sha256((previous + entry_hash(entry)).encode("ascii")).hexdigest()
+    return link(previous, entry_hash(entry))

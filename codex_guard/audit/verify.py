@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codex_guard.audit import files
-from codex_guard.audit.chain import GENESIS, entry_hash
+from codex_guard.audit.chain import GENESIS, entry_hash, link
 
 WINDOW = 256
 _BASE = -1
@@ -84,12 +84,6 @@ class Report:
         return index not in self.invalid
 
 
-def _link(prev: str, ehash: str) -> str:
-    import hashlib
-
-    return hashlib.sha256((prev + ehash).encode("ascii")).hexdigest()
-
-
 def _read(path: str, report: Report, keep_entries: bool) -> None:
     import orjson
 
@@ -135,11 +129,11 @@ def _find_predecessor(recs: list[Record], i: int, start: str, window: int) -> in
     """The index whose stored hash record ``i`` follows (``_BASE`` for the series start),
     searching the nearest lines first, at most ``window`` either side."""
     r = recs[i]
-    if i > 0 and _link(start, r.ehash) == r.stored:
+    if i > 0 and link(start, r.ehash) == r.stored:
         return _BASE
     for d in range(1, window + 1):
         for j in (i - d, i + d):
-            if j != i - 1 and 0 <= j < len(recs) and _link(recs[j].stored, r.ehash) == r.stored:
+            if j != i - 1 and 0 <= j < len(recs) and link(recs[j].stored, r.ehash) == r.stored:
                 return j
     return None
 
@@ -152,7 +146,7 @@ def _links(recs: list[Record], start: tuple[int, str]) -> list[int | None]:
     pred: list[int | None] = []
     prev_h = start[1]
     for i, r in enumerate(recs):
-        pred.append(i - 1 if _link(prev_h, r.ehash) == r.stored else None)
+        pred.append(i - 1 if link(prev_h, r.ehash) == r.stored else None)
         prev_h = r.stored
     broken = [i for i, p in enumerate(pred) if p is None]
     window = WINDOW if len(broken) <= 1000 else 8

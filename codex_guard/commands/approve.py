@@ -53,18 +53,14 @@ def _list() -> int:
 def _audit_approval(r: Request) -> None:
     """Record the approval itself in the audit log (the retried command's entry records it
     again when it runs)."""
-    import uuid
-    from datetime import UTC, datetime
-
-    from codex_guard import scan
+    from codex_guard.audit.ids import now, uuid4
     from codex_guard.audit.record import record
 
-    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     try:
         record(
             {
-                "timestamp": now,
-                "event_id": str(uuid.uuid4()),
+                "timestamp": now(),
+                "event_id": uuid4(),
                 "user": r.approved_by,
                 "session_id": r.session_id,
                 "command": [],
@@ -78,7 +74,7 @@ def _audit_approval(r: Request) -> None:
                     "code": r.code,
                     "approved_by": r.approved_by,
                     "approved_at": r.approved_at,
-                    "command_text": scan.redact(r.command, scan.scan(r.command)),
+                    "command_text": r.command,  # stored redacted (approvals.Request)
                 },
             }
         )

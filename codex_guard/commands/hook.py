@@ -3,12 +3,21 @@
 Exit 0 with one JSON object or nothing on stdout; exit 2 with the reason on stderr when stdin is
 not an event at all, or when the answer cannot be written to stdout (both clients treat that as
 block/deny on blocking events, codex-hooks.md §4).
+
+Hard deadline: Codex fails open when a hook times out (30 s) or crashes (codex-hooks.md §4), so
+on POSIX the decision is computed in a forked child that writes its answer to a pipe; the parent
+waits at most :data:`DEFAULT_DEADLINE_S` (``CODEX_GUARD_DEADLINE_S`` overrides it) and, when the
+child is late or dies abnormally (signal, OOM kill), kills it and answers the fail-closed
+deny/block itself (:func:`codex_guard.hook.fail_closed`), with an audit entry saying why.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
+
+DEFAULT_DEADLINE_S = 20.0
 
 
 def run(argv: list[str]) -> int:
@@ -45,13 +54,7 @@ def run(argv: list[str]) -> int:
     except (EventError, OSError, ValueError) as e:
         sys.stderr.write(f"codex-guard: cannot read the hook event: {e}\n")
         return 2
-    from codex_guard import hook
-
-    try:
-        out = hook.handle(event, extra or None)
-    except Exception as e:  # fail closed, never a traceback on stdout
-        sys.stderr.write(f"codex-guard: internal error: {type(e).__name__}: {e}\n")
-        out = hook.fail_closed(event, e)
+    out = _decide_within_deadline(event, extra or None)
     if out is not None:
         try:
             sys.stdout.buffer.write(_dump(out) + b"\n")
@@ -61,6 +64,136 @@ def run(argv: list[str]) -> int:
             sys.stderr.write(f"{_reason(out)} (codex-guard could not write stdout: {e})\n")
             return 2
     return 0
+
+
+def _decide(event: Any, extra: list[str] | None) -> dict[str, Any] | None:
+    """``hook.handle`` on the event; an internal error becomes the audited fail-closed answer."""
+    from codex_guard import hook
+
+    try:
+        return hook.handle(event, extra)
+    except Exception as e:  # fail closed, never a traceback on stdout
+        sys.stderr.write(f"codex-guard: internal error: {type(e).__name__}: {e}\n")
+        return hook.fail_closed_audited(event, e)
+
+
+def deadline_s() -> float:
+    """Seconds the hook may spend on one decision: ``CODEX_GUARD_DEADLINE_S`` when it is a
+    positive number, else :data:`DEFAULT_DEADLINE_S` (below Codex's 30 s hook timeout)."""
+    raw = os.environ.get("CODEX_GUARD_DEADLINE_S")
+    try:
+        value = float(raw) if raw else DEFAULT_DEADLINE_S
+    except ValueError:
+        return DEFAULT_DEADLINE_S
+    return value if 0 < value < 3600 else DEFAULT_DEADLINE_S
+
+
+def _decide_within_deadline(event: Any, extra: list[str] | None) -> dict[str, Any] | None:
+    """:func:`_decide` in a forked child, answered fail-closed if the child is late or dies.
+
+    The child writes ``b"1"`` + the compact JSON answer (or just ``b"1"`` for no output) to a
+    pipe and ``_exit``s; anything else (no marker, killed by a signal, non-zero status, no
+    answer after :func:`deadline_s` seconds) is an abnormal end. Without ``os.fork`` (Windows)
+    the decision runs inline, with no deadline."""
+    if not hasattr(os, "fork"):
+        return _decide(event, extra)
+    import time
+
+    limit = time.monotonic() + deadline_s()
+    for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written by both processes
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: decide, hand the bytes over, leave without flushing/atexit
+        code = 0
+        try:
+            os.close(rfd)
+            out = _decide(event, extra)
+            data = b"1" + (b"" if out is None else _dump(out))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(wfd, view) :]
+        except BaseException:  # any failure: the parent answers fail-closed
+            code = 70
+        finally:
+            try:
+                if sys.stderr is not None:
+                    sys.stderr.flush()
+            finally:
+                os._exit(code)
+    os.close(wfd)
+    data, why = _collect(pid, rfd, limit)
+    if why is None and data[:1] == b"1":
+        if len(data) == 1:
+            return None
+        import json
+
+        try:
+            parsed = json.loads(data[1:])
+        except ValueError:
+            why = "the decision process wrote a malformed answer"
+        else:
+            return parsed if isinstance(parsed, dict) else None
+    from codex_guard import hook
+
+    reason = why or "the decision process ended without an answer"
+    sys.stderr.write(f"codex-guard: {reason}; failing closed\n")
+    return hook.fail_closed_audited(event, hook.DeadlineError(reason))
+
+
+def _collect(pid: int, rfd: int, limit: float) -> tuple[bytes, str | None]:
+    """Read the child's answer until EOF and reap it, or kill it at ``limit`` (monotonic).
+
+    Returns the bytes read and None when the child exited with status 0, else the reason
+    the answer cannot be trusted."""
+    import select
+    import signal
+    import time
+
+    chunks: list[bytes] = []
+    why: str | None = None
+    try:
+        while True:
+            left = limit - time.monotonic()
+            if left <= 0:
+                why = f"no decision within {deadline_s():g} s (hook deadline)"
+                break
+            ready, _, _ = select.select([rfd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(rfd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(rfd)
+    status = None
+    if why is None:  # EOF: the child is exiting; reap it, within the deadline still
+        while status is None and time.monotonic() < limit:
+            done, st = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = st
+            else:
+                time.sleep(0.001)
+        if status is None:
+            why = f"no decision within {deadline_s():g} s (hook deadline)"
+    if status is None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+        except OSError:
+            pass
+        return b"".join(chunks), why
+    if os.WIFSIGNALED(status):
+        return b"", f"the decision process was killed by signal {os.WTERMSIG(status)}"
+    if os.waitstatus_to_exitcode(status) != 0:
+        code = os.waitstatus_to_exitcode(status)
+        return b"", f"the decision process failed with exit status {code}"
+    return b"".join(chunks), None
 
 
 def _reason(out: dict[str, Any]) -> str:
