@@ -79,12 +79,9 @@ class Request:
 
 def state_dir() -> str:
     """``$CODEX_GUARD_STATE_DIR``, else platformdirs ``user_state_dir("codex-guard")``."""
-    env = os.environ.get("CODEX_GUARD_STATE_DIR")
-    if env:
-        return env
-    from codex_guard._dirs import user_dir
+    from codex_guard._dirs import guard_dir
 
-    return user_dir("state")
+    return guard_dir("state")
 
 
 def state_path() -> str:

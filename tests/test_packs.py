@@ -477,7 +477,7 @@ def test_the_examples_in_docs_rules_md_load_and_hold() -> None:
     import re
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", doc, re.S)
+    blocks = re.findall(r"```starlark\n(.*?)```", doc, re.S)
     assert len(blocks) >= 2
     for i, block in enumerate(blocks):
         PolicyParser().parse(f"docs/rules.md#{i}", block, guard_builtins=True)
