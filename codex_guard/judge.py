@@ -20,7 +20,6 @@ from __future__ import annotations
 import fnmatch
 import os
 
-from codex_guard.patch_guard import SHELL_PATCH_PROGRAMS, shell_patch_reasons
 from codex_guard.policy.guard import ArgvContext
 from codex_guard.policy.layers import UNTRUSTED_PROJECT, LoadedPolicy
 from codex_guard.policy.rule import RuleMatch
@@ -65,6 +64,9 @@ _HARMLESS_GIT = frozenset(
 _CONTEXT_FIELDS = frozenset(getattr(ArgvContext, "__dataclass_fields__", {}))
 _NEUTRAL_ARG = "--help"  # an argument no rule should find dangerous
 _DECLARERS = frozenset({"export", "declare", "typeset", "local", "readonly"})
+
+# patch_guard.SHELL_PATCH_PROGRAMS, repeated so the common path does not import patch_guard
+_SHELL_PATCH_PROGRAMS = ("apply_patch", "applypatch")
 
 
 def risky_assignment(assignment: str) -> str | None:
@@ -204,7 +206,9 @@ def judge(loaded: LoadedPolicy, analysis: Analysis, cwd: str | None) -> Verdict:
                     f"the program name {c.argv[0]!r} is only known at run time and could be "
                     f"{program!r}, which a rule forbids",
                 )
-        if c.argv and c.argv[0].rsplit("/", 1)[-1] in SHELL_PATCH_PROGRAMS:
+        if c.argv and c.argv[0].rsplit("/", 1)[-1] in _SHELL_PATCH_PROGRAMS:
+            from codex_guard.patch_guard import shell_patch_reasons  # only for apply_patch
+
             for reason in shell_patch_reasons(c.argv, c.stdin, _session_cwd(cwd, c)):
                 v.raise_to(FORBIDDEN, reason)
         declared = list(c.argv[1:]) if c.argv and c.argv[0] in _DECLARERS else []

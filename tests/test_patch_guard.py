@@ -96,3 +96,9 @@ def test_apply_patch_through_the_shell_of_ordinary_files_is_not_flagged(cwd: str
     v = judge_command(command, cwd)
     assert v.decision != "forbidden"
     assert not any("may not change" in r for r in v.reasons)
+
+
+def test_judge_knows_the_same_patch_programs() -> None:
+    from codex_guard import judge, patch_guard
+
+    assert judge._SHELL_PATCH_PROGRAMS == patch_guard.SHELL_PATCH_PROGRAMS
