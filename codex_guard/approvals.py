@@ -100,14 +100,14 @@ def ttl_seconds() -> int:
             return v if v > 0 else DEFAULT_TTL
         except ValueError:
             return DEFAULT_TTL
+    from codex_guard._toml import TomlFileError, read_toml
     from codex_guard.policy.layers import codex_home
 
     try:
-        import tomllib
-
-        with open(os.path.join(codex_home(), "guardrails.toml"), "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, ValueError):
+        data = read_toml(os.path.join(codex_home(), "guardrails.toml"))
+    except TomlFileError:
+        return DEFAULT_TTL
+    if data is None:
         return DEFAULT_TTL
     section = data.get("approvals")
     ttl = section.get("ttl_seconds") if isinstance(section, dict) else None

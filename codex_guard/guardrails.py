@@ -222,23 +222,13 @@ def config_paths(cwd: str | None) -> list[tuple[str, str]]:
 
 
 def _read(path: str) -> dict[str, Any] | None:
-    """The parsed file, or None when it does not exist (``tomllib`` is imported only then: a
-    hook process pays for it only when there is a file to read)."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        return None
-    except OSError as e:
-        raise GuardrailsError(f"{path}: cannot read: {e.strerror}") from None
-    import tomllib
+    """The parsed file, or None when it does not exist (:func:`codex_guard._toml.read_toml`)."""
+    from codex_guard._toml import TomlFileError, read_toml
 
     try:
-        return tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise GuardrailsError(f"{path}: not valid TOML: {e}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise GuardrailsError(f"{path}: not valid TOML: {e}") from None
+        return read_toml(path)
+    except TomlFileError as e:
+        raise GuardrailsError(str(e)) from None
 
 
 def _action(path: str, where: str, value: Any) -> str:

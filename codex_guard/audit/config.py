@@ -82,19 +82,14 @@ def default_log_path() -> str:
 
 def _audit_table(path: str) -> dict[str, Any] | None:
     """The ``[audit]`` table of one file; None when the file does not exist."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        return None
-    except OSError as e:
-        raise AuditConfigError(f"{path}: cannot read: {e.strerror}") from None
-    import tomllib
+    from codex_guard._toml import TomlFileError, read_toml
 
     try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise AuditConfigError(f"{path}: not valid TOML: {e}") from None
+        doc = read_toml(path)
+    except TomlFileError as e:
+        raise AuditConfigError(str(e)) from None
+    if doc is None:
+        return None
     table = doc.get("audit")
     if table is None:
         return {}
