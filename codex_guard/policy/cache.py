@@ -21,10 +21,8 @@ rewritten. ``CODEX_GUARD_NO_CACHE=1`` turns the cache off.
 from __future__ import annotations
 
 import contextlib
-import copyreg
 import os
 import pickle
-import re
 import sys
 from typing import Any
 
@@ -34,51 +32,8 @@ _MAGIC = "codex-guard-policy-cache/1"
 _KEEP = 32  # entries kept per cache folder; older ones are pruned on write
 
 
-class LazyPattern:
-    """A regular expression compiled on first use (what a cached ``re.Pattern`` becomes).
-
-    Recompiling every guard-rule pattern on every cache load would cost more than the rules
-    that are ever consulted for one command; this stands in for ``re.Pattern`` with the
-    methods rules call.
-    """
-
-    __slots__ = ("_compiled", "flags", "pattern")
-
-    def __init__(self, pattern: str, flags: int) -> None:
-        self.pattern, self.flags = pattern, flags
-        self._compiled: re.Pattern[str] | None = None
-
-    def _re(self) -> re.Pattern[str]:
-        if self._compiled is None:
-            self._compiled = re.compile(self.pattern, self.flags)
-        return self._compiled
-
-    def match(self, s: str, *a: Any) -> re.Match[str] | None:
-        """As :meth:`re.Pattern.match`."""
-        return self._re().match(s, *a)
-
-    def fullmatch(self, s: str, *a: Any) -> re.Match[str] | None:
-        """As :meth:`re.Pattern.fullmatch`."""
-        return self._re().fullmatch(s, *a)
-
-    def search(self, s: str, *a: Any) -> re.Match[str] | None:
-        """As :meth:`re.Pattern.search`."""
-        return self._re().search(s, *a)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (LazyPattern, (self.pattern, self.flags))
-
-
-def _reduce_pattern(p: re.Pattern[str]) -> tuple[Any, ...]:
-    return (LazyPattern, (p.pattern, p.flags))
-
-
-# Every global a pickled LoadedPolicy refers to (found by recording ``find_class`` while loading
-# a real entry with rule files, guard rules, network rules and host executables; see
-# tests/test_policy_cache.py). Only data classes: none of them runs code when built.
 _ALLOWED_GLOBALS = frozenset(
     {
-        ("codex_guard.policy.cache", "LazyPattern"),
         ("codex_guard.policy.globs", "Pattern"),
         ("codex_guard.policy.guard", "GuardRule"),
         ("codex_guard.policy.layers", "LoadedPolicy"),
@@ -158,14 +113,10 @@ def _write(folder: str, path: str, key: str, loaded: LoadedPolicy) -> None:
     """Store ``loaded`` atomically; failures only cost the next call a re-evaluation."""
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
-        pickler_table = copyreg.dispatch_table.copy()
-        pickler_table[re.Pattern] = _reduce_pattern
         tmp = f"{path}.{os.getpid()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            p = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
-            p.dispatch_table = pickler_table
-            p.dump((_MAGIC, key, loaded))
+            pickle.dump((_MAGIC, key, loaded), fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
         _prune(folder)
     except Exception as e:  # pickling or I/O: a cache is an optimisation, never a failure

@@ -377,6 +377,18 @@ class Pattern:
         self._regex: re.Pattern[str] | None = None
         self._tokens: list[_Tok] | None = None
 
+    def __getstate__(self) -> tuple[None, dict[str, object]]:
+        # the regex and tokens are derived from the text: a pickled policy (policy/cache.py)
+        # carries only the text and recompiles what a command really consults
+        return None, {"text": self.text, "spelling": self.spelling}
+
+    def __setstate__(self, state: tuple[None, dict[str, object]]) -> None:
+        _, slots = state
+        self.text = str(slots["text"])
+        self.spelling = bool(slots["spelling"])
+        self._regex = None
+        self._tokens = None
+
     @property
     def regex(self) -> re.Pattern[str]:
         """The compiled regex (:func:`glob_to_regex`)."""
