@@ -64,12 +64,13 @@ def trusted_hash(event_snake: str, matcher: str | None, handler: dict[str, Any])
 
 
 def hook_command() -> str:
-    """The command line hooks run: the ``codex-guard`` script next to this interpreter, else
-    ``<python> -m codex_guard``."""
-    script = os.path.join(os.path.dirname(sys.executable), "codex-guard")
-    if os.path.isfile(script) and os.access(script, os.X_OK):
-        return shlex.quote(script)
-    return f"{shlex.quote(sys.executable)} -m codex_guard"
+    """The command line hooks run: this interpreter with ``-IS`` on the hook launcher
+    (``hooks/launch.py``, installed as ``codex_guard/hooks_data/launch.py``), which skips
+    ``site`` and the console script's imports (start-up is paid on every event, issue 8)."""
+    from importlib.resources import files
+
+    launcher = os.path.abspath(str(files("codex_guard.hooks_data").joinpath("launch.py")))
+    return f"{shlex.quote(sys.executable)} -IS {shlex.quote(launcher)}"
 
 
 def template(client: str, command: str) -> dict[str, Any]:
@@ -85,15 +86,16 @@ def template(client: str, command: str) -> dict[str, Any]:
 
 
 def is_ours(handler: Any) -> bool:
-    """A handler codex-guard installed: its command runs ``codex-guard … hook`` or
-    ``-m codex_guard hook``."""
+    """A handler codex-guard installed: its command runs ``codex-guard … hook``,
+    ``-m codex_guard hook`` or the launcher (``…/codex_guard/hooks_data/launch.py hook``, or
+    ``<checkout>/hooks/launch.py hook`` from a source checkout)."""
     if not isinstance(handler, dict):
         return False
     cmd = handler.get("command")
     if not isinstance(cmd, str):
         return False
     return (" hook --client " in cmd or cmd.endswith(" hook")) and (
-        "codex-guard" in cmd or "codex_guard" in cmd
+        "codex-guard" in cmd or "codex_guard" in cmd or "/hooks/launch.py" in cmd
     )
 
 

@@ -1,0 +1,36 @@
+"""The hook launcher: what ``hooks.json`` runs, as ``python -IS <this file> hook …``.
+
+Installed as ``codex_guard/hooks_data/launch.py``. The hook is a new process on every shell call
+and every prompt, so its start-up is paid hundreds of times a session (issue 8). The console
+script ``codex-guard`` imports ``re`` before anything else and a normal interpreter start runs
+``site`` (``.pth`` files, the virtual environment); this launcher is run with ``-I`` (isolated:
+no user site, no ``PYTHON*`` variables, no script folder on ``sys.path``) and ``-S`` (no
+``site``), and puts exactly two folders on ``sys.path`` itself: the one holding the
+``codex_guard`` package, and the ``site-packages`` of the interpreter's virtual environment (for
+tree-sitter, Starlark and the other dependencies that slower paths import lazily).
+
+Only the code under ``__main__`` runs; it is compiled on every start (scripts have no ``.pyc``),
+so it stays a few lines.
+"""
+
+if __name__ == "__main__":
+    import os
+    import sys
+
+    _here = os.path.dirname(os.path.abspath(__file__))
+    # installed: …/site-packages/codex_guard/hooks_data/launch.py; checkout: <repo>/hooks/launch.py
+    for _root in (os.path.dirname(os.path.dirname(_here)), os.path.dirname(_here)):
+        if os.path.isfile(os.path.join(_root, "codex_guard", "__init__.py")):
+            break
+    _env = os.path.dirname(os.path.dirname(sys.executable))  # <venv>/bin/python
+    _site = os.path.join(
+        _env, "lib", f"python{sys.version_info[0]}.{sys.version_info[1]}", "site-packages"
+    )
+    sys.path[:0] = [_root] if _root == _site else [_root, _site]
+    if sys.argv[1:2] == ["hook"]:
+        from codex_guard.commands.hook import run
+
+        sys.exit(run(sys.argv[2:]))
+    from codex_guard.cli import main
+
+    sys.exit(main(sys.argv[1:]))
