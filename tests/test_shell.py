@@ -459,3 +459,53 @@ def test_fast_path_agrees_with_parser(script: str) -> None:
         assert fast.unsupported == ()
     if not slow.unsupported:
         assert fast == slow
+
+
+_PLAIN_WORD = st.sampled_from(
+    [
+        *("ls", "-la", "cd", "src", "..", "~", "~/x", "git", "status", "npm", "test", "rm", "-rf"),
+        *("sudo", "env", "FOO=1", "PATH=/tmp", "X=", "xargs", "bash", "sh", "-c", "find", "."),
+        *("-exec", "-delete", "python3", "-m", "timeout", "5", "nice", "export", "A=b", "if"),
+        *("time", "pushd", "popd", "echo", "base64", "-d", "curl", "a.b", "x,y", "u@h:p"),
+    ]
+)
+_PLAIN_LIST = st.lists(
+    st.tuples(
+        st.lists(_PLAIN_WORD, min_size=0, max_size=5),
+        st.sampled_from(["&&", " && ", "||", " || ", ";", "; ", " ;", "&", "|", "&&&", ";;"]),
+    ),
+    min_size=1,
+    max_size=5,
+).map(lambda segs: "".join(" ".join(words) + op for words, op in segs)[:-1].rstrip("&|;"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_PLAIN_LIST)
+def test_fast_path_lists_agree_with_parser(script: str) -> None:
+    """Plain commands joined by ``&&``/``||``/``;`` skip tree-sitter too (issue 8: the
+    compound command of the latency benchmark). As for one command: wherever the parser path is
+    confident, it gives exactly the same analysis; where tree-sitter-bash misreads a plain word
+    (``u@h:p`` as a program is a parse error there), the fast path's bash word splitting
+    stands."""
+    fast = analyze_script(script)
+    original = analyze._fast_split
+    analyze._fast_split = lambda _script: None  # type: ignore[assignment]
+    try:
+        slow = analyze_script(script)
+    finally:
+        analyze._fast_split = original
+    if (
+        analyze._fast_split(script) is not None
+        and analyze.REASON_PARSE_ERROR not in slow.unsupported
+    ):
+        assert fast == slow, script
+
+
+def test_fast_path_takes_the_benchmark_compound_command() -> None:
+    script = "cd src && git status && npm test"
+    assert analyze._fast_split(script) is not None
+    a = analyze_script(script)
+    assert [c.argv for c in a.commands] == [("cd", "src"), ("git", "status"), ("npm", "test")]
+    assert [c.cwd for c in a.commands] == [None, "src", "src"]
+    for bad in ("a && && b", "a &", "a | b", "a ;; b", "; a", "a && if b", "a &&"):
+        assert analyze._fast_split(bad) is None, bad

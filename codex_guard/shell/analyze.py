@@ -15,10 +15,7 @@ raise, whatever the input.
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from . import _parser
 from ._files import (
@@ -57,6 +54,9 @@ from ._wrappers import (
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (start-up time)
 if TYPE_CHECKING:
+    import re
+    from collections.abc import Sequence
+
     from tree_sitter import Node
 
 __all__ = [
@@ -96,7 +96,6 @@ __all__ = [
 # Public data model
 
 
-@dataclass(frozen=True)
 class Command:
     """One command that would run.
 
@@ -130,19 +129,68 @@ class Command:
             unquoted heredoc's ``$X`` left unexpanded); not part of equality.
     """
 
+    # every field but ``stdin``, which is not part of equality or repr
+    _COMPARED = (
+        "argv",
+        "program_path",
+        "assignments",
+        "via",
+        "redirects",
+        "stdin_from",
+        "dynamic",
+        "sources",
+        "cwd",
+    )
+    __slots__ = (*_COMPARED, "stdin")
+
     argv: tuple[str, ...]
-    program_path: str | None = None
-    assignments: tuple[str, ...] = ()
-    via: tuple[str, ...] = ()
-    redirects: tuple[tuple[str, str], ...] = ()
-    stdin_from: tuple[str, ...] = ()
-    dynamic: frozenset[int] = frozenset()
-    sources: tuple[tuple[int, tuple[str, ...]], ...] = ()
-    cwd: str | None = None
-    stdin: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    program_path: str | None
+    assignments: tuple[str, ...]
+    via: tuple[str, ...]
+    redirects: tuple[tuple[str, str], ...]
+    stdin_from: tuple[str, ...]
+    dynamic: frozenset[int]
+    sources: tuple[tuple[int, tuple[str, ...]], ...]
+    cwd: str | None
+    stdin: tuple[str, ...]
+
+    def __init__(
+        self,
+        argv: tuple[str, ...],
+        program_path: str | None = None,
+        assignments: tuple[str, ...] = (),
+        via: tuple[str, ...] = (),
+        redirects: tuple[tuple[str, str], ...] = (),
+        stdin_from: tuple[str, ...] = (),
+        dynamic: frozenset[int] = frozenset(),
+        sources: tuple[tuple[int, tuple[str, ...]], ...] = (),
+        cwd: str | None = None,
+        stdin: tuple[str, ...] = (),
+    ) -> None:
+        self.argv = argv
+        self.program_path = program_path
+        self.assignments = assignments
+        self.via = via
+        self.redirects = redirects
+        self.stdin_from = stdin_from
+        self.dynamic = dynamic
+        self.sources = sources
+        self.cwd = cwd
+        self.stdin = stdin
+
+    def _key(self) -> tuple[object, ...]:
+        return tuple(getattr(self, f) for f in self._COMPARED)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Command and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return "Command(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in self._COMPARED) + ")"
 
 
-@dataclass(frozen=True)
 class Analysis:
     """The result of analysing a script or an argv.
 
@@ -156,9 +204,37 @@ class Analysis:
             quote removal, e.g. ``PATH=/tmp/x:$PATH``, in source order.
     """
 
-    commands: tuple[Command, ...] = ()
-    unsupported: tuple[str, ...] = ()
-    assignments: tuple[str, ...] = ()
+    __slots__ = ("assignments", "commands", "unsupported")
+
+    commands: tuple[Command, ...]
+    unsupported: tuple[str, ...]
+    assignments: tuple[str, ...]
+
+    def __init__(
+        self,
+        commands: tuple[Command, ...] = (),
+        unsupported: tuple[str, ...] = (),
+        assignments: tuple[str, ...] = (),
+    ) -> None:
+        self.commands = commands
+        self.unsupported = unsupported
+        self.assignments = assignments
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Analysis and (
+            self.commands,
+            self.unsupported,
+            self.assignments,
+        ) == (other.commands, other.unsupported, other.assignments)
+
+    def __hash__(self) -> int:
+        return hash((self.commands, self.unsupported, self.assignments))
+
+    def __repr__(self) -> str:
+        return (
+            f"Analysis(commands={self.commands!r}, unsupported={self.unsupported!r}, "
+            f"assignments={self.assignments!r})"
+        )
 
 
 REASON_PARSE_ERROR = "parse error"
@@ -326,8 +402,18 @@ _INERT = frozenset(
     {"word", "number", "raw_string", "comment", "variable_name", "ansi_c_string", "file_descriptor"}
 )
 
-# A `~` word on its own (see the tree-sitter-bash workaround in _Analyzer.script_body).
-_BARE_TILDE = re.compile(rb"(?<=[ \t])~(?=[ \t;)\]])")
+# A `~` word on its own (see the tree-sitter-bash workaround in _Analyzer.script_body); compiled
+# on the parser path only, so plain-word scripts never import `re` (start-up time, issue 8).
+_BARE_TILDE_RX: list[re.Pattern[bytes]] = []
+
+
+def _bare_tilde() -> re.Pattern[bytes]:
+    if not _BARE_TILDE_RX:
+        import re
+
+        _BARE_TILDE_RX.append(re.compile(rb"(?<=[ \t])~(?=[ \t;)\]])"))
+    return _BARE_TILDE_RX[0]
+
 
 # Fast path: a script made of these characters only (and blanks) is plain words.
 _FAST_CHARS = frozenset(
@@ -532,15 +618,16 @@ class _Analyzer:
             script = script.replace("\x00", "")
         fast = _fast_split(script)
         if fast is not None:
-            i, assignments = take_assignments(fast, 0)
-            if i < len(fast):
-                self.emit(fast[i:], assignments, via, _NO_IO, _Src(b"", via, depth), tdepth)
-            else:  # assignment statements: remembered for later $NAME
-                for a in assignments:
-                    self.assigned.append(a)
-                    name, _, value = a.partition("=")
-                    if not name.endswith("+"):
-                        self.set_var(name, [(value, False)], depth)
+            for words in fast:
+                i, assignments = take_assignments(words, 0)
+                if i < len(words):
+                    self.emit(words[i:], assignments, via, _NO_IO, _Src(b"", via, depth), tdepth)
+                else:  # assignment statements: remembered for later $NAME
+                    for a in assignments:
+                        self.assigned.append(a)
+                        name, _, value = a.partition("=")
+                        if not name.endswith("+"):
+                            self.set_var(name, [(value, False)], depth)
             return
         try:
             src = script.encode("utf-8")
@@ -551,10 +638,10 @@ class _Analyzer:
             self.reason(REASON_TOO_LARGE)
             src = src[:MAX_SCRIPT_BYTES]
         tree, complete = _parser.parse(src, self.deadline - time.monotonic())
-        if complete and tree.root_node.has_error and _BARE_TILDE.search(src):
+        if complete and tree.root_node.has_error and _bare_tilde().search(src):
             # tree-sitter-bash 0.25.1 reads a lone `~` inside [ ]/[[ ]] as an operator and
             # loses the rest of the line; `~/` names the same directory and parses.
-            retry = _BARE_TILDE.sub(b"~/", src)
+            retry = _bare_tilde().sub(b"~/", src)
             tree2, complete2 = _parser.parse(retry, self.deadline - time.monotonic())
             if complete2 and not tree2.root_node.has_error:
                 src, tree = retry, tree2
@@ -2164,19 +2251,60 @@ def _merge_adjacent(words: list[Word], src: bytes) -> list[Word]:
     return out
 
 
-def _fast_split(script: str) -> list[Word] | None:
-    """The words of a one-line script of plain characters only (no quotes, expansions,
-    operators, globs or reserved words), which needs no parser; None when the full parse is
-    needed. Equivalent to the tree-sitter path on such scripts (tested)."""
-    if len(script) > 4096 or not all(c in _FAST_CHARS for c in script):
+_FAST_LIST_CHARS = _FAST_CHARS | frozenset("&|;")
+
+
+def _fast_split(script: str) -> list[list[Word]] | None:
+    """The simple commands of a one-line script of plain words joined by ``&&``, ``||`` or
+    ``;`` (no quotes, expansions, redirections, pipes, background jobs, globs or reserved
+    words), which needs no parser: one word list per command, in order; None when the full
+    parse is needed (including an empty command such as ``a && && b`` or a trailing ``;``).
+
+    The parser path visits such a list command by command with nothing carried between them
+    but the variables and ``cd`` the commands themselves set, which :meth:`_Analyzer.emit`
+    tracks on both paths; equivalence on generated scripts is tested
+    (``tests/test_shell.py``)."""
+    if len(script) > 4096 or not all(c in _FAST_LIST_CHARS for c in script):
         return None
-    parts = script.split()
-    i = 0
-    while i < len(parts) and is_assignment_word(parts[i]):
-        i += 1
-    if i < len(parts) and parts[i] in _RESERVED:
-        return None
-    return [Word(p, p) for p in parts]
+    segments: list[list[Word]] = []
+    for seg in _fast_segments(script):
+        if seg is None:
+            return None
+        parts = seg.split()
+        if not parts:
+            return None
+        i = 0
+        while i < len(parts) and is_assignment_word(parts[i]):
+            i += 1
+        if i < len(parts) and parts[i] in _RESERVED:
+            return None
+        segments.append([Word(p, p) for p in parts])
+    return segments
+
+
+def _fast_segments(script: str) -> list[str | None]:
+    """``script`` cut at each ``&&``, ``||`` and ``;``; a None item for a lone ``&`` or ``|``
+    (a background job or a pipe, which the parser path handles)."""
+    if "&" not in script and "|" not in script and ";" not in script:
+        return [script]
+    out: list[str | None] = []
+    start = i = 0
+    n = len(script)
+    while i < n:
+        c = script[i]
+        if c == ";":
+            out.append(script[start:i])
+            start = i = i + 1
+        elif c in "&|":
+            if i + 1 < n and script[i + 1] == c:
+                out.append(script[start:i])
+                start = i = i + 2
+            else:
+                return [None]
+        else:
+            i += 1
+    out.append(script[start:])
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
