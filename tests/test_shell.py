@@ -467,6 +467,7 @@ _PLAIN_WORD = st.sampled_from(
         *("sudo", "env", "FOO=1", "PATH=/tmp", "X=", "xargs", "bash", "sh", "-c", "find", "."),
         *("-exec", "-delete", "python3", "-m", "timeout", "5", "nice", "export", "A=b", "if"),
         *("time", "pushd", "popd", "echo", "base64", "-d", "curl", "a.b", "x,y", "u@h:p"),
+        *("-o", "/tmp/i.sh", "wget", "-O", "chmod", "+x", "./i.sh", "/bin/rm", "~root"),
     ]
 )
 _PLAIN_LIST = st.lists(
@@ -509,3 +510,10 @@ def test_fast_path_takes_the_benchmark_compound_command() -> None:
     assert [c.cwd for c in a.commands] == [None, "src", "src"]
     for bad in ("a && && b", "a &", "a | b", "a ;; b", "; a", "a && if b", "a &&"):
         assert analyze._fast_split(bad) is None, bad
+
+
+def test_fast_path_bounds_words_like_the_parser_path() -> None:
+    script = "echo " + "a " * 600
+    fast = analyze_script(script)
+    assert analyze.REASON_TOO_MANY_WORDS in fast.unsupported
+    assert len(fast.commands[0].argv) == analyze.MAX_WORDS

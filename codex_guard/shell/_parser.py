@@ -36,6 +36,8 @@ except ImportError:  # pragma: no cover - CPython always builds _locale on POSIX
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (start-up time)
 if TYPE_CHECKING:
+    from typing import Any
+
     from tree_sitter import Node, Parser, Point, Tree
 
 _PARSER: Parser | None = None
@@ -45,11 +47,51 @@ _LOCK = _thread.allocate_lock()
 def _get_parser() -> Parser:
     global _PARSER
     if _PARSER is None:
-        import tree_sitter
-        import tree_sitter_bash
-
-        _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+        ts, bash = _binding("tree_sitter"), _binding("tree_sitter_bash")
+        _PARSER = ts.Parser(ts.Language(bash.language()))
     return _PARSER
+
+
+def _binding(package: str) -> Any:
+    """The compiled ``<package>._binding`` extension of py-tree-sitter / tree-sitter-bash.
+
+    Both packages' ``__init__`` only re-export their ``_binding`` (plus a ``typing.Protocol``
+    and an ``importlib.resources`` query loader that pull in ``typing``, ``pathlib`` and
+    ``tempfile``: over 10 ms per hook process on a small machine, issue 8). The extension is
+    loaded directly from the installed package folder and registered under its usual name,
+    so a later ``import tree_sitter`` reuses it. Falls back to the normal import when the
+    layout is not the expected one."""
+    import sys
+
+    name = f"{package}._binding"
+    if name in sys.modules:
+        return sys.modules[name]
+    try:
+        import os
+        from importlib.machinery import (
+            EXTENSION_SUFFIXES,
+            ExtensionFileLoader,
+            ModuleSpec,
+            PathFinder,
+        )
+
+        spec = PathFinder.find_spec(package)
+        folders = list(spec.submodule_search_locations or []) if spec is not None else []
+        path = next(
+            os.path.join(d, f"_binding{suffix}")
+            for d in folders
+            for suffix in EXTENSION_SUFFIXES
+            if os.path.isfile(os.path.join(d, f"_binding{suffix}"))
+        )
+        loader = ExtensionFileLoader(name, path)
+        module = loader.create_module(ModuleSpec(name, loader, origin=path))
+        loader.exec_module(module)
+    except Exception:  # an unexpected layout: the documented import path
+        import importlib
+
+        return importlib.import_module(name)
+    sys.modules[name] = module
+    return module
 
 
 def encode(script: str) -> bytes:

@@ -618,10 +618,15 @@ class _Analyzer:
             script = script.replace("\x00", "")
         fast = _fast_split(script)
         if fast is not None:
-            for words in fast:
+            for words in fast:  # as :meth:`command` does for each simple command
                 i, assignments = take_assignments(words, 0)
                 if i < len(words):
-                    self.emit(words[i:], assignments, via, _NO_IO, _Src(b"", via, depth), tdepth)
+                    words = words[i:]
+                    if len(words) > MAX_WORDS:
+                        self.reason(REASON_TOO_MANY_WORDS)
+                        words = words[:MAX_WORDS]
+                    self.emit(words, assignments, via, _NO_IO, _Src(b"", via, depth), tdepth)
+                    self.note_download(words, [])
                 else:  # assignment statements: remembered for later $NAME
                     for a in assignments:
                         self.assigned.append(a)
