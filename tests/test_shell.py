@@ -468,12 +468,16 @@ _PLAIN_WORD = st.sampled_from(
         *("-exec", "-delete", "python3", "-m", "timeout", "5", "nice", "export", "A=b", "if"),
         *("time", "pushd", "popd", "echo", "base64", "-d", "curl", "a.b", "x,y", "u@h:p"),
         *("-o", "/tmp/i.sh", "wget", "-O", "chmod", "+x", "./i.sh", "/bin/rm", "~root"),
+        *("printf", "cat", "head", "tail", "grep", "tee", "sort", "ls-files", "diff"),
+        *("--name-only", "parallel", "ssh", "host", "perl", "node", "-e", "a=1"),
     ]
 )
 _PLAIN_LIST = st.lists(
     st.tuples(
         st.lists(_PLAIN_WORD, min_size=0, max_size=5),
-        st.sampled_from(["&&", " && ", "||", " || ", ";", "; ", " ;", "&", "|", "&&&", ";;"]),
+        st.sampled_from(
+            ["&&", " && ", "||", " || ", ";", "; ", " ;", "&", "|", " | ", "|&", "&&&", ";;"]
+        ),
     ),
     min_size=1,
     max_size=5,
@@ -508,8 +512,11 @@ def test_fast_path_takes_the_benchmark_compound_command() -> None:
     a = analyze_script(script)
     assert [c.argv for c in a.commands] == [("cd", "src"), ("git", "status"), ("npm", "test")]
     assert [c.cwd for c in a.commands] == [None, "src", "src"]
-    for bad in ("a && && b", "a &", "a | b", "a ;; b", "; a", "a && if b", "a &&"):
+    for bad in ("a && && b", "a &", "a | | b", "a |& b", "a ;; b", "; a", "a && if b", "a |"):
         assert analyze._fast_split(bad) is None, bad
+    piped = analyze_script("git log | head -5")
+    assert analyze._fast_split("git log | head -5") is not None
+    assert [c.stdin_from for c in piped.commands] == [(), ("git",)]
 
 
 def test_fast_path_bounds_words_like_the_parser_path() -> None:

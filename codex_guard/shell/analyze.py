@@ -618,21 +618,11 @@ class _Analyzer:
             script = script.replace("\x00", "")
         fast = _fast_split(script)
         if fast is not None:
-            for words in fast:  # as :meth:`command` does for each simple command
-                i, assignments = take_assignments(words, 0)
-                if i < len(words):
-                    words = words[i:]
-                    if len(words) > MAX_WORDS:
-                        self.reason(REASON_TOO_MANY_WORDS)
-                        words = words[:MAX_WORDS]
-                    self.emit(words, assignments, via, _NO_IO, _Src(b"", via, depth), tdepth)
-                    self.note_download(words, [])
-                else:  # assignment statements: remembered for later $NAME
-                    for a in assignments:
-                        self.assigned.append(a)
-                        name, _, value = a.partition("=")
-                        if not name.endswith("+"):
-                            self.set_var(name, [(value, False)], depth)
+            for stages in fast:
+                if len(stages) == 1:
+                    self.plain_command(stages[0], _NO_IO, via, depth, tdepth)
+                else:
+                    self.plain_pipeline(stages, via, depth, tdepth)
             return
         try:
             src = script.encode("utf-8")
@@ -734,15 +724,64 @@ class _Analyzer:
             paths = listed_paths(self.stage_words or []) if child.type == "command" else None
             upstream = self.upstream_after(upstream, before)
 
+    def plain_command(
+        self, words: list[Word], io: _IO, via: tuple[str, ...], depth: int, tdepth: int
+    ) -> None:
+        """One simple command of plain words (the parser-free path, :func:`_fast_split`), as
+        :meth:`command` handles a ``command`` node: leading assignments, the word bound, the
+        command itself, the files a downloader writes, and the words a pipeline stage keeps."""
+        i, assignments = take_assignments(words, 0)
+        if i == len(words):  # assignment statements: remembered for later $NAME
+            self.assigned.extend(assignments)
+            for a in assignments:
+                name, _, value = a.partition("=")
+                if not name.endswith("+"):
+                    self.set_var(name, [(value, False)], depth)
+            return
+        words = words[i:]
+        if len(words) > MAX_WORDS:
+            self.reason(REASON_TOO_MANY_WORDS)
+            words = words[:MAX_WORDS]
+        self.emit(words, assignments, via, io, _Src(b"", via, depth), tdepth)
+        self.note_download(words, [])
+        self.stage_words = words
+
+    def plain_pipeline(
+        self, stages: list[list[Word]], via: tuple[str, ...], depth: int, tdepth: int
+    ) -> None:
+        """``a | b | c`` of plain words, as :meth:`stages` walks a ``pipeline`` node."""
+        scope = self.enter_scope()  # every stage runs in a subshell
+        try:
+            upstream: tuple[str, ...] = ()
+            text: bytes | None = None
+            paths: list[tuple[str, bool]] | None = None
+            for k, words in enumerate(stages):
+                before = len(self.commands)
+                self.stage_words = None
+                self.stage_stdin = None
+                self.plain_command(
+                    words, _IO(k > 0, (), False, upstream, text, paths), via, depth, tdepth
+                )
+                text = self.words_output(text)
+                paths = listed_paths(self.stage_words or [])
+                upstream = self.upstream_after(upstream, before)
+        finally:
+            self.leave_scope(scope)
+
     def stage_text(self, child: Node, stage_in: bytes | None) -> bytes | None:
         """What the simple command just visited writes to the pipe, when statically known."""
-        words = self.stage_words
         simple = child.type == "command" or (
             child.type == "redirected_statement"
             and (body := child.child_by_field_name("body")) is not None
             and body.type == "command"
         )
-        if not words or not simple or any(w.dynamic or w.alts for w in words):
+        return self.words_output(stage_in) if simple else None
+
+    def words_output(self, stage_in: bytes | None) -> bytes | None:
+        """What the simple command whose words were kept (``stage_words``) writes to stdout
+        given ``stage_in``, when statically known."""
+        words = self.stage_words
+        if not words or any(w.dynamic or w.alts for w in words):
             return None
         argv = [_normalize_program(words[0].text)[0], *(w.text for w in words[1:])]
         return stage_output(argv, self.stage_stdin if self.stage_stdin is not None else stage_in)
@@ -2259,37 +2298,48 @@ def _merge_adjacent(words: list[Word], src: bytes) -> list[Word]:
 _FAST_LIST_CHARS = _FAST_CHARS | frozenset("&|;")
 
 
-def _fast_split(script: str) -> list[list[Word]] | None:
-    """The simple commands of a one-line script of plain words joined by ``&&``, ``||`` or
-    ``;`` (no quotes, expansions, redirections, pipes, background jobs, globs or reserved
-    words), which needs no parser: one word list per command, in order; None when the full
-    parse is needed (including an empty command such as ``a && && b`` or a trailing ``;``).
+def _fast_split(script: str) -> list[list[list[Word]]] | None:
+    """The pipelines of a one-line script of plain words, the pipelines joined by ``&&``,
+    ``||`` or ``;`` and their commands by ``|`` (no quotes, expansions, redirections,
+    background jobs, globs or reserved words), which needs no parser: per pipeline, one word
+    list per command, in order; None when the full parse is needed (including an empty
+    command such as ``a && && b``, ``a | | b`` or a trailing ``;``, and a pipeline inside a
+    longer list, which tree-sitter-bash groups differently from bash).
 
-    The parser path visits such a list command by command with nothing carried between them
-    but the variables and ``cd`` the commands themselves set, which :meth:`_Analyzer.emit`
-    tracks on both paths; equivalence on generated scripts is tested
+    The parser path visits such a list pipeline by pipeline with nothing carried between them
+    but the variables, downloads and ``cd`` the commands themselves set, and a pipeline stage by
+    stage (:meth:`_Analyzer.stages`); :meth:`_Analyzer.plain_command` and
+    :meth:`_Analyzer.plain_pipeline` mirror that. Equivalence on generated scripts is tested
     (``tests/test_shell.py``)."""
     if len(script) > 4096 or not all(c in _FAST_LIST_CHARS for c in script):
         return None
-    segments: list[list[Word]] = []
-    for seg in _fast_segments(script):
+    segments = _fast_segments(script)
+    if len(segments) > 1 and "|" in script.replace("||", ""):
+        # tree-sitter-bash 0.25.1 reads `a | b && c` as `a | (b && c)` (bash: `(a | b) && c`);
+        # such mixes stay with the parser path, so both paths see the same commands
+        return None
+    items: list[list[list[Word]]] = []
+    for seg in segments:
         if seg is None:
             return None
-        parts = seg.split()
-        if not parts:
-            return None
-        i = 0
-        while i < len(parts) and is_assignment_word(parts[i]):
-            i += 1
-        if i < len(parts) and parts[i] in _RESERVED:
-            return None
-        segments.append([Word(p, p) for p in parts])
-    return segments
+        stages: list[list[Word]] = []
+        for stage in seg.split("|"):
+            parts = stage.split()
+            if not parts:
+                return None
+            i = 0
+            while i < len(parts) and is_assignment_word(parts[i]):
+                i += 1
+            if i < len(parts) and parts[i] in _RESERVED:
+                return None
+            stages.append([Word(p, p) for p in parts])
+        items.append(stages)
+    return items
 
 
 def _fast_segments(script: str) -> list[str | None]:
-    """``script`` cut at each ``&&``, ``||`` and ``;``; a None item for a lone ``&`` or ``|``
-    (a background job or a pipe, which the parser path handles)."""
+    """``script`` cut at each ``&&``, ``||`` and ``;`` (a segment keeps its pipes ``|``); a
+    None item for a lone ``&`` (a background job, which the parser path handles)."""
     if "&" not in script and "|" not in script and ";" not in script:
         return [script]
     out: list[str | None] = []
@@ -2304,6 +2354,8 @@ def _fast_segments(script: str) -> list[str | None]:
             if i + 1 < n and script[i + 1] == c:
                 out.append(script[start:i])
                 start = i = i + 2
+            elif c == "|" and script[i + 1 : i + 2] != "&":  # a pipe; `|&` is the parser's
+                i += 1
             else:
                 return [None]
         else:
