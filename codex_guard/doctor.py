@@ -136,7 +136,12 @@ def check_entries(f: Installed, hooks: dict[str, Any]) -> Check:
             f"{f.path} lacks codex-guard's entries for {', '.join(missing)}",
             _install_fix(f),
         )
-    return Check(name, True, f"{f.path} has codex-guard's {len(ours)} entries")
+    detail = f"{f.path} has codex-guard's {len(ours)} entries"
+    if any("launch.py" not in str(o[4].get("command")) for o in ours):
+        # an install from before the launcher: enforcing, but each event pays a slower start-up
+        detail += " (some run the older `codex-guard hook` command: `codex-guard install` again "
+        detail += "switches them to the faster launcher)"
+    return Check(name, True, detail)
 
 
 def _install_fix(f: Installed) -> str:

@@ -186,3 +186,25 @@ def test_claude_disable_all_hooks(tmp_path: Path) -> None:
     local.parent.mkdir()
     local.write_text('{"disableAllHooks": true}')
     _fails(e.doctor("--client", "claude"), "claude hooks enabled", "disableAllHooks")
+
+
+def test_names_an_install_from_before_the_launcher(denv: DEnv) -> None:
+    """An older install (the console script as the hook command) still enforces, so doctor
+    passes, but it says that `install` again switches to the faster launcher."""
+    assert "older `codex-guard hook` command" not in denv.doctor().stdout
+    path = denv.codex_home / "hooks.json"
+    data = json.loads(path.read_text())
+    for groups in data["hooks"].values():
+        for g in groups:
+            for h in g["hooks"]:
+                h["command"] = h["command"].split(" -IS ")[0].rsplit("/", 1)[0] + (
+                    "/codex-guard hook --client codex"
+                )
+    path.write_text(json.dumps(data))
+    from codex_guard.install import _trust_keys, edit_trust
+
+    keys = _trust_keys(str(path), data["hooks"])
+    edit_trust(str(denv.codex_home / "config.toml"), set(), keys, {})
+    done = denv.doctor()
+    assert "older `codex-guard hook` command" in done.stdout, done.stdout
+    assert done.returncode == 0 and "FAIL" not in done.stdout, done.stdout
