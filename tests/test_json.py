@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from pathlib import Path
 
 import orjson
 import pytest
@@ -164,7 +165,6 @@ def test_dumps_refuses_what_orjson_refuses(obj: object) -> None:
 
 def test_str_input_and_no_json_import() -> None:
     import subprocess
-    from pathlib import Path
 
     assert _json.loads('{"a": [1, 2.5, "x"]}') == {"a": [1, 2.5, "x"]}
     root = str(Path(__file__).resolve().parent.parent)
@@ -185,7 +185,6 @@ def test_malformed_input_in_a_fresh_interpreter_is_a_decode_error(data: bytes) -
     """The C scanner raises json.decoder.JSONDecodeError only when ``json`` is already imported
     (a SystemError otherwise): a process that never imported json must still get the error."""
     import subprocess
-    from pathlib import Path
 
     root = str(Path(__file__).resolve().parent.parent)
     code = (
@@ -213,3 +212,57 @@ def test_chain_hash_is_unchanged(entry: dict[str, object]) -> None:
     genesis = hashlib.sha256(b"CODEX_AUDIT_GENESIS").hexdigest()
     assert genesis == chain.GENESIS
     assert chain.chain(genesis, entry) == _orjson_chain(genesis, entry)
+
+
+# An entry with every kind of byte the canonical form has to get right; its chain hash was
+# computed by the orjson writer (codex-guard before issue 8, commit efda7c1).
+_PINNED = {
+    "timestamp": "2026-11-21T19:17:14.123Z",
+    "event_id": "0b7c2f1e-3a4d-4e5f-8a9b-0c1d2e3f4a5b",
+    "user": "zoë",
+    "session_id": "s\u2028",
+    "command": [["printf", 'a\tb\x00\x1f\x7f"\\'], ["echo", "\U0001f600 é"]],
+    "working_directory": "/tmp/w",
+    "policy_files": [],
+    "matched_rules": [
+        {"file": "x.rules:1", "pattern": ["printf"], "decision": "prompt", "justification": None}
+    ],
+    "effective_decision": "prompt",
+    "event": "PreToolUse",
+    "client": "codex",
+    "seq": 1,
+    "n": -9223372036854775808,
+    "t": 1763760000.125,
+    "ok": True,
+}
+_PINNED_HASH = "31bf3beabfef95c9256842a3c2e1984ac6e904924118e4e74981eea7f60a68e3"
+
+
+def test_pinned_chain_hash_from_the_orjson_writer() -> None:
+    assert chain.chain(chain.GENESIS, _PINNED) == _PINNED_HASH
+    assert _orjson_chain(chain.GENESIS, _PINNED) == _PINNED_HASH
+
+
+def test_a_log_written_by_the_orjson_writer_still_verifies_and_continues(tmp_path: Path) -> None:
+    """Lines written the old way (orjson line, orjson canonical form, hashlib) verify with the
+    new reader, and entries appended by the new writer continue their chain."""
+    from codex_guard.audit.log import append
+    from codex_guard.audit.verify import verify_series
+
+    log = tmp_path / "audit.jsonl"
+    prev = chain.GENESIS
+    lines = []
+    for i in range(1, 6):
+        e = {**_PINNED, "seq": i, "event_id": f"old-{i}", "command": [["echo", f"\x01{i}é"]]}
+        e["chain_hash"] = prev = _orjson_chain(prev, e)
+        lines.append(orjson.dumps(e) + b"\n")
+    log.write_bytes(b"".join(lines))
+    assert verify_series([str(log)]).ok
+    for i in range(3):
+        written = append({**_PINNED, "event_id": f"new-{i}"}, str(log))
+        assert written["seq"] == 6 + i
+    report = verify_series([str(log)])
+    assert report.ok, [str(p) for p in report.problems]
+    assert len(report.records) == 8
+    for raw in log.read_bytes().splitlines():  # the new lines are orjson's bytes too
+        assert orjson.dumps(orjson.loads(raw)) == raw
