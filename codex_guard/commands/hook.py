@@ -180,7 +180,7 @@ def _collect(pid: int, rfd: int, limit: float) -> tuple[bytes, str | None]:
             if done:
                 status = st
             else:
-                time.sleep(0.001)
+                time.sleep(0.0002)  # the child is exiting: usually a few microseconds
         if status is None:
             why = f"no decision within {deadline_s():g} s (hook deadline)"
     if status is None:
