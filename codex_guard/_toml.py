@@ -9,7 +9,10 @@ file exists. A leaf: imports nothing from codex_guard.
 from __future__ import annotations
 
 import os
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _PARSED: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
 

@@ -19,12 +19,14 @@ kept a day (so ``approve`` can tell "expired" from "unknown") and then dropped.
 from __future__ import annotations
 
 import os
-import secrets
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from typing import Any
+
+from codex_guard._record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 DEFAULT_TTL = 600
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed by hand
@@ -39,8 +41,7 @@ class ApprovalError(Exception):
     unreadable state file. The message is one line for the person."""
 
 
-@dataclass
-class Request:
+class Request(Record):
     """One approval request.
 
     Attributes:
@@ -58,18 +59,53 @@ class Request:
             match (a record without it matches nothing).
     """
 
-    code: str
-    command: str
-    cwd: str
-    session_id: str
-    client: str
-    rule: str
-    created: float
-    expires: float
-    ttl: int
-    approved_at: float | None = None
-    approved_by: str | None = None
-    command_sha256: str = ""
+    _FIELDS = (
+        "code",
+        "command",
+        "cwd",
+        "session_id",
+        "client",
+        "rule",
+        "created",
+        "expires",
+        "ttl",
+        "approved_at",
+        "approved_by",
+        "command_sha256",
+    )
+    __slots__ = _FIELDS
+
+    def __init__(
+        self,
+        code: str,
+        command: str,
+        cwd: str,
+        session_id: str,
+        client: str,
+        rule: str,
+        created: float,
+        expires: float,
+        ttl: int,
+        approved_at: float | None = None,
+        approved_by: str | None = None,
+        command_sha256: str = "",
+    ) -> None:
+        self.code = code
+        self.command = command
+        self.cwd = cwd
+        self.session_id = session_id
+        self.client = client
+        self.rule = rule
+        self.created = created
+        self.expires = expires
+        self.ttl = ttl
+        self.approved_at = approved_at
+        self.approved_by = approved_by
+        self.command_sha256 = command_sha256
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a dict, in declaration order (the state file's record)."""
+        return {k: getattr(self, k) for k in self._FIELDS}
 
     @property
     def approved(self) -> bool:
@@ -120,29 +156,45 @@ def normalize_code(text: str) -> str:
 
 
 def _new_code(taken: set[str]) -> str:
+    """A fresh code: each character drawn uniformly from ``CODE_ALPHABET`` with ``os.urandom``
+    (the CSPRNG ``secrets`` uses; bytes at or above the largest multiple of the alphabet size
+    are dropped, so there is no modulo bias)."""
+    n = len(CODE_ALPHABET)
+    limit = 256 - 256 % n
     while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        chars: list[str] = []
+        while len(chars) < CODE_LENGTH:
+            chars.extend(CODE_ALPHABET[b % n] for b in os.urandom(2 * CODE_LENGTH) if b < limit)
+        code = "".join(chars[:CODE_LENGTH])
         if code not in taken:
             return code
 
 
-@contextmanager
-def _locked() -> Iterator[str]:
-    """Hold the state lock; yields the state file path. Creates the folder 0700."""
-    import fcntl
+class _locked:
+    """``with _locked() as path``: hold the state lock (``flock`` on ``approvals.lock``); the
+    value is the state file path. Creates the folder 0700."""
 
-    folder = state_dir()
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    fd = os.open(os.path.join(folder, _LOCK), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield os.path.join(folder, _FILE)
-    finally:
-        os.close(fd)
+    __slots__ = ("fd",)
+
+    def __enter__(self) -> str:
+        import fcntl
+
+        folder = state_dir()
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        self.fd = os.open(os.path.join(folder, _LOCK), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(self.fd)
+            raise
+        return os.path.join(folder, _FILE)
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.fd)  # closing releases the lock
 
 
 def _read(path: str) -> dict[str, Request]:
-    import orjson
+    from codex_guard._json import JSONDecodeError, loads
 
     try:
         with open(path, "rb") as fh:
@@ -152,18 +204,17 @@ def _read(path: str) -> dict[str, Request]:
     if not raw.strip():
         return {}
     try:
-        data = orjson.loads(raw)
+        data = loads(raw)
         return {code: Request(**rec) for code, rec in data["requests"].items()}
-    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
+    except (JSONDecodeError, KeyError, TypeError, AttributeError) as e:
         raise ApprovalError(f"approval state {path} is unreadable ({e}); delete it") from None
 
 
 def _write(path: str, requests: dict[str, Request]) -> None:
-    import orjson
+    from codex_guard._json import dumps
 
-    body = orjson.dumps(
-        {"version": 1, "requests": {c: asdict(r) for c, r in requests.items()}},
-        option=orjson.OPT_INDENT_2,
+    body = dumps(
+        {"version": 1, "requests": {c: r.to_dict() for c, r in requests.items()}}, indent=True
     )
     tmp = f"{path}.tmp-{os.getpid()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -181,19 +232,19 @@ def _transact(fn: Callable[[dict[str, Request], float], Any]) -> Any:
     now = time.time()
     with _locked() as path:
         requests = _read(path)
-        before = {c: asdict(r) for c, r in requests.items()}
+        before = {c: r.to_dict() for c, r in requests.items()}
         kept = {c: r for c, r in requests.items() if r.expires + KEEP_EXPIRED > now}
         result = fn(kept, now)
-        if {c: asdict(r) for c, r in kept.items()} != before:
+        if {c: r.to_dict() for c, r in kept.items()} != before:
             _write(path, kept)
         return result
 
 
 def command_digest(command: str) -> str:
     """Hex SHA-256 of the exact command string, UTF-8 (``surrogatepass``: never raises)."""
-    import hashlib
+    from codex_guard._sha import sha256_hex
 
-    return hashlib.sha256(command.encode("utf-8", "surrogatepass")).hexdigest()
+    return sha256_hex(command.encode("utf-8", "surrogatepass"))
 
 
 def _same(r: Request, digest: str, cwd: str, session_id: str) -> bool:

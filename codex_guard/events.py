@@ -1,13 +1,17 @@
 """Parse one hook event from stdin into a typed event (codex-hooks.md §2; Claude Code hooks).
 
-A leaf: imports nothing else of codex_guard. Client detection: ``--client`` wins; otherwise an
-event carrying ``turn_id`` comes from Codex (a Codex-only field), anything else from Claude Code.
+A leaf: imports only the private helpers ``_record`` and ``_json``. Client detection:
+``--client`` wins; otherwise an event carrying ``turn_id`` comes from Codex (a Codex-only field),
+anything else from Claude Code.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from codex_guard._record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 CODEX = "codex"
 CLAUDE = "claude"
@@ -18,9 +22,8 @@ class EventError(ValueError):
     ``hook_event_name``)."""
 
 
-@dataclass(frozen=True)
-class Event:
-    """Fields common to every event.
+class Event(Record):
+    """Fields common to every event (immutable by convention).
 
     Attributes:
         name: ``hook_event_name`` (``PreToolUse``, ``UserPromptSubmit`` …).
@@ -30,45 +33,80 @@ class Event:
         raw: the whole decoded object.
     """
 
-    name: str
-    client: str
-    session_id: str
-    cwd: str
-    raw: dict[str, Any] = field(repr=False)
+    _FIELDS: tuple[str, ...] = ("name", "client", "session_id", "cwd", "raw")
+    _HIDDEN = ("raw",)
+    __slots__ = _FIELDS
+
+    def __init__(self, name: str, client: str, session_id: str, cwd: str, raw: dict[str, Any]):
+        self.name = name
+        self.client = client
+        self.session_id = session_id
+        self.cwd = cwd
+        self.raw = raw
 
 
-@dataclass(frozen=True)
 class ToolCall(Event):
     """``PreToolUse`` / ``PermissionRequest`` / ``PostToolUse``: ``tool_name`` and
     ``command`` (``tool_input.command``, or the older ``cmd``; None when not a string)."""
 
-    tool_name: str = ""
-    command: str | None = None
+    __slots__ = ("command", "tool_name")
+    _FIELDS = (*Event._FIELDS, "tool_name", "command")
+
+    def __init__(
+        self,
+        name: str,
+        client: str,
+        session_id: str,
+        cwd: str,
+        raw: dict[str, Any],
+        tool_name: str = "",
+        command: str | None = None,
+    ) -> None:
+        Event.__init__(self, name, client, session_id, cwd, raw)
+        self.tool_name = tool_name
+        self.command = command
 
 
-@dataclass(frozen=True)
 class PromptSubmit(Event):
     """``UserPromptSubmit``: the prompt text."""
 
-    prompt: str = ""
+    __slots__ = ("prompt",)
+    _FIELDS = (*Event._FIELDS, "prompt")
+
+    def __init__(
+        self,
+        name: str,
+        client: str,
+        session_id: str,
+        cwd: str,
+        raw: dict[str, Any],
+        prompt: str = "",
+    ) -> None:
+        Event.__init__(self, name, client, session_id, cwd, raw)
+        self.prompt = prompt
 
 
-def _loads_lone_surrogates(data: bytes, err: Exception) -> Any:
-    """Decode JSON that orjson refused only because a ``\\uD800``-style escape is a lone
-    surrogate: valid JSON syntax that Claude Code's ``JSON.stringify`` can emit. The stdlib
-    decoder keeps the surrogate, so the shell analysis and the scanner see (and flag) it.
+def _loads(data: bytes) -> Any:
+    """The decoded document: orjson's acceptance (:func:`codex_guard._json.loads`; a lone
+    surrogate escape such as ``\\uD800``, valid JSON that Claude Code's ``JSON.stringify`` can
+    emit, is kept so the shell analysis and the scanner see and flag it). A document that
+    contains a ``\\u`` escape and is refused gets a second reading with the stdlib decoder's
+    acceptance (``NaN``, ``Infinity``, integers of any size), as ``json.loads`` did here before.
 
     Raises:
-        EventError: the input is not valid JSON (``err``'s message).
+        EventError: the input is not valid JSON.
     """
-    if b"\\u" not in data:
-        raise EventError(f"stdin is not valid JSON: {err}") from None
-    import json
+    from codex_guard._json import JSONDecodeError, loads
 
     try:
-        return json.loads(data.decode("utf-8"))
-    except (ValueError, RecursionError):
-        raise EventError(f"stdin is not valid JSON: {err}") from None
+        return loads(data)
+    except JSONDecodeError as e:
+        if b"\\u" not in data:
+            raise EventError(f"stdin is not valid JSON: {e}") from None
+        try:
+            return loads(data, stdlib_numbers=True)
+        except JSONDecodeError:
+            raise EventError(f"stdin is not valid JSON: {e}") from None
 
 
 def parse_event(data: bytes, client: str | None = None) -> Event:
@@ -84,14 +122,9 @@ def parse_event(data: bytes, client: str | None = None) -> Event:
     Raises:
         EventError: the input is not a usable event.
     """
-    import orjson
-
     if not data.strip():
         raise EventError("empty input: expected one hook event as a JSON object on stdin")
-    try:
-        obj = orjson.loads(data)
-    except orjson.JSONDecodeError as e:
-        obj = _loads_lone_surrogates(data, e)
+    obj = _loads(data)
     if not isinstance(obj, dict):
         raise EventError("stdin JSON is not an object")
     name = obj.get("hook_event_name")
@@ -101,13 +134,13 @@ def parse_event(data: bytes, client: str | None = None) -> Event:
         client = CODEX if "turn_id" in obj else CLAUDE
     session = obj.get("session_id")
     cwd = obj.get("cwd")
-    common: dict[str, Any] = {
-        "name": name,
-        "client": client,
-        "session_id": session if isinstance(session, str) else "",
-        "cwd": cwd if isinstance(cwd, str) else "",
-        "raw": obj,
-    }
+    common = (
+        name,
+        client,
+        session if isinstance(session, str) else "",
+        cwd if isinstance(cwd, str) else "",
+        obj,
+    )
     if name in ("PreToolUse", "PermissionRequest", "PostToolUse"):
         tool = obj.get("tool_name")
         tin = obj.get("tool_input")
@@ -120,8 +153,8 @@ def parse_event(data: bytes, client: str | None = None) -> Event:
                 import shlex
 
                 command = shlex.join(c)
-        return ToolCall(**common, tool_name=tool if isinstance(tool, str) else "", command=command)
+        return ToolCall(*common, tool_name=tool if isinstance(tool, str) else "", command=command)
     if name == "UserPromptSubmit":
         prompt = obj.get("prompt")
-        return PromptSubmit(**common, prompt=prompt if isinstance(prompt, str) else "")
-    return Event(**common)
+        return PromptSubmit(*common, prompt=prompt if isinstance(prompt, str) else "")
+    return Event(*common)

@@ -7,13 +7,16 @@ Never raises: every failure on a blocking event becomes a well-formed deny/block
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 from codex_guard.audit.ids import now as _now
 from codex_guard.audit.ids import user as _user
 from codex_guard.audit.ids import uuid4 as _uuid4
 from codex_guard.events import Event, PromptSubmit, ToolCall
 from codex_guard.verdict import FORBIDDEN, Verdict
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SHELL_TOOLS = ("Bash",)
 
@@ -266,9 +269,11 @@ def scrub_surrogates(obj: Any) -> Any:
     if isinstance(obj, str):
         if obj.isascii():
             return obj
-        import re
-
-        return re.sub("[\ud800-\udfff]", "\ufffd", obj)
+        try:
+            obj.encode("utf-8")
+        except UnicodeEncodeError:
+            return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in obj)
+        return obj
     if isinstance(obj, dict):
         return {scrub_surrogates(k): scrub_surrogates(x) for k, x in obj.items()}
     if isinstance(obj, list | tuple):

@@ -8,7 +8,7 @@ file) and the scan findings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from codex_guard._record import FrozenRecord, Record
 
 ALLOW, PROMPT, FORBIDDEN = "allow", "prompt", "forbidden"
 _RANK = {None: -1, ALLOW: 0, PROMPT: 1, FORBIDDEN: 2}
@@ -19,9 +19,8 @@ def stricter(a: str | None, b: str | None) -> str | None:
     return a if _RANK[a] >= _RANK[b] else b
 
 
-@dataclass(frozen=True)
-class Match:
-    """One rule that matched one command.
+class Match(FrozenRecord):
+    """One rule that matched one command (immutable by convention; hashable).
 
     Attributes:
         command: the argv the rule matched.
@@ -32,31 +31,47 @@ class Match:
             project, project-untrusted or extra.
     """
 
-    command: tuple[str, ...]
-    pattern: tuple[str, ...]
-    decision: str
-    justification: str | None
-    file: str
-    line: int | None
-    layer: str
+    _FIELDS = ("command", "pattern", "decision", "justification", "file", "line", "layer")
+    __slots__ = _FIELDS
+
+    def __init__(
+        self,
+        command: tuple[str, ...],
+        pattern: tuple[str, ...],
+        decision: str,
+        justification: str | None,
+        file: str,
+        line: int | None,
+        layer: str,
+    ) -> None:
+        self.command = command
+        self.pattern = pattern
+        self.decision = decision
+        self.justification = justification
+        self.file = file
+        self.line = line
+        self.layer = layer
 
     def where(self) -> str:
         """``file:line`` (or just the file)."""
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-@dataclass(frozen=True)
-class FindingRef:
-    """A scan finding as the verdict keeps it: never the secret, only its redacted form."""
+class FindingRef(FrozenRecord):
+    """A scan finding as the verdict keeps it: never the secret, only its redacted form
+    (immutable by convention; hashable)."""
 
-    kind: str
-    redacted: str
-    description: str = ""
+    _FIELDS = ("kind", "redacted", "description")
+    __slots__ = _FIELDS
+
+    def __init__(self, kind: str, redacted: str, description: str = "") -> None:
+        self.kind = kind
+        self.redacted = redacted
+        self.description = description
 
 
-@dataclass
-class Verdict:
-    """The outcome for one event.
+class Verdict(Record):
+    """The outcome for one event (mutable; compared without the transient fields).
 
     Attributes:
         decision: ``allow`` / ``prompt`` / ``forbidden``, or None when nothing matched.
@@ -65,6 +80,7 @@ class Verdict:
         findings: secret/personal-data findings (prompts).
         commands: the argvs that were judged.
         error: set when the verdict comes from a failure (broken rules file, bad config).
+        policy_files: the rules files that were loaded.
         notices: messages for the person only (a ``warn`` finding): rendered as a
             ``systemMessage``, never sent to the model.
         _scanned: the text the scan judged (None when nothing was scanned); transient, never
@@ -73,16 +89,41 @@ class Verdict:
             logged or rendered (the audit entry replaces each secret in every word by its mask).
     """
 
-    decision: str | None = None
-    matches: list[Match] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    findings: list[FindingRef] = field(default_factory=list)
-    commands: list[list[str]] = field(default_factory=list)
-    error: str | None = None
-    policy_files: list[str] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-    _scanned: str | None = field(default=None, repr=False, compare=False)
-    _secrets: list[tuple[str, str]] = field(default_factory=list, repr=False, compare=False)
+    _FIELDS = (
+        "decision",
+        "matches",
+        "reasons",
+        "findings",
+        "commands",
+        "error",
+        "policy_files",
+        "notices",
+    )
+    __slots__ = (*_FIELDS, "_scanned", "_secrets")  # the transient two: not compared, no repr
+
+    def __init__(
+        self,
+        decision: str | None = None,
+        matches: list[Match] | None = None,
+        reasons: list[str] | None = None,
+        findings: list[FindingRef] | None = None,
+        commands: list[list[str]] | None = None,
+        error: str | None = None,
+        policy_files: list[str] | None = None,
+        notices: list[str] | None = None,
+        _scanned: str | None = None,
+        _secrets: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.decision = decision
+        self.matches: list[Match] = [] if matches is None else matches
+        self.reasons: list[str] = [] if reasons is None else reasons
+        self.findings: list[FindingRef] = [] if findings is None else findings
+        self.commands: list[list[str]] = [] if commands is None else commands
+        self.error = error
+        self.policy_files: list[str] = [] if policy_files is None else policy_files
+        self.notices: list[str] = [] if notices is None else notices
+        self._scanned = _scanned
+        self._secrets: list[tuple[str, str]] = [] if _secrets is None else _secrets
 
     def raise_to(self, decision: str, reason: str | None = None) -> None:
         """Make the decision at least ``decision``, recording ``reason``."""

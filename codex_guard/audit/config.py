@@ -23,8 +23,12 @@ timeout = 2.0                              # seconds per export
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Any
+
+from codex_guard._record import FrozenRecord
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_ROTATE_BYTES = 10 * 1024 * 1024
 SYSTEM_DIR = "/etc/codex"
@@ -35,19 +39,27 @@ class AuditConfigError(ValueError):
     names the file and the key."""
 
 
-@dataclass(frozen=True)
-class OtelConfig:
+class OtelConfig(FrozenRecord):
     """``[audit.otel]``: the OTLP/HTTP logs endpoint, extra HTTP headers, the resource's
     ``service.name`` and the export timeout in seconds."""
 
-    endpoint: str
-    headers: dict[str, str] = field(default_factory=dict)
-    service_name: str = "codex-guard"
-    timeout: float = 2.0
+    _FIELDS = ("endpoint", "headers", "service_name", "timeout")
+    __slots__ = _FIELDS
+
+    def __init__(
+        self,
+        endpoint: str,
+        headers: dict[str, str] | None = None,
+        service_name: str = "codex-guard",
+        timeout: float = 2.0,
+    ) -> None:
+        self.endpoint = endpoint
+        self.headers: dict[str, str] = {} if headers is None else headers
+        self.service_name = service_name
+        self.timeout = timeout
 
 
-@dataclass(frozen=True)
-class AuditConfig:
+class AuditConfig(FrozenRecord):
     """The effective audit settings.
 
     Attributes:
@@ -59,11 +71,22 @@ class AuditConfig:
         sources: the ``guardrails.toml`` files that were read.
     """
 
-    path: str
-    rotate_bytes: int = DEFAULT_ROTATE_BYTES
-    keep: int = 0
-    otel: OtelConfig | None = None
-    sources: tuple[str, ...] = ()
+    _FIELDS = ("path", "rotate_bytes", "keep", "otel", "sources")
+    __slots__ = _FIELDS
+
+    def __init__(
+        self,
+        path: str,
+        rotate_bytes: int = DEFAULT_ROTATE_BYTES,
+        keep: int = 0,
+        otel: OtelConfig | None = None,
+        sources: tuple[str, ...] = (),
+    ) -> None:
+        self.path = path
+        self.rotate_bytes = rotate_bytes
+        self.keep = keep
+        self.otel = otel
+        self.sources = sources
 
 
 def config_files() -> list[str]:

@@ -13,9 +13,13 @@ For a live file ``audit.jsonl``:
 from __future__ import annotations
 
 import os
-from typing import Any
 
+from codex_guard._json import JSONDecodeError, dumps, loads
 from codex_guard.audit.chain import GENESIS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _CHUNK = 65536
 
@@ -108,11 +112,9 @@ def parse_link(line: bytes | None) -> tuple[int, str] | None:
     an entry."""
     if line is None:
         return None
-    import orjson
-
     try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError:
+        obj = loads(line)
+    except JSONDecodeError:
         return None
     if not isinstance(obj, dict) or not isinstance(obj.get("chain_hash"), str):
         return None
@@ -134,12 +136,10 @@ def file_tail_link(path: str) -> tuple[int, str] | None:
 
 def read_sidecar(path: str) -> dict[str, Any] | None:
     """A ``.head`` / ``.anchor`` sidecar as a dict, or None when absent or unreadable."""
-    import orjson
-
     try:
         with open(path, "rb") as fh:
-            obj = orjson.loads(fh.read())
-    except (OSError, orjson.JSONDecodeError):
+            obj = loads(fh.read())
+    except (OSError, JSONDecodeError):
         return None
     if not isinstance(obj, dict):
         return None
@@ -150,12 +150,10 @@ def read_sidecar(path: str) -> dict[str, Any] | None:
 
 def write_sidecar(path: str, data: dict[str, Any], *, durable: bool = False) -> None:
     """Replace a sidecar atomically (write a temporary file, rename it over); 0600."""
-    import orjson
-
     tmp = f"{path}.tmp{os.getpid()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, orjson.dumps(data) + b"\n")
+        os.write(fd, dumps(data) + b"\n")
         if durable:
             os.fsync(fd)
     finally:

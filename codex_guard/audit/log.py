@@ -9,12 +9,15 @@ update the ``.head`` checkpoint, release. The format is in ``docs/audit.md``.
 
 from __future__ import annotations
 
-import contextlib
 import os
-from typing import Any
 
+from codex_guard._json import dumps
 from codex_guard.audit import files
 from codex_guard.audit.chain import chain
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def default_path() -> str:
@@ -89,8 +92,6 @@ def append(
     Raises:
         OSError: the log cannot be opened, locked or written.
     """
-    import orjson
-
     path = os.path.abspath(path or default_path())
     while True:
         fd = _open_locked(path)
@@ -108,10 +109,9 @@ def append(
             written = {k: v for k, v in entry.items() if k not in ("seq", "chain_hash")}
             written["seq"] = seq + 1
             written["chain_hash"] = chain(prev, written)
-            os.write(fd, orjson.dumps(written) + b"\n")
+            os.write(fd, dumps(written) + b"\n")
             os.fsync(fd)
-            # a stale checkpoint only weakens tail-truncation detection
-            with contextlib.suppress(OSError):
+            try:  # noqa: SIM105 - contextlib costs the hook start-up
                 files.write_sidecar(
                     path + ".head",
                     {
@@ -120,6 +120,8 @@ def append(
                         "chain_hash": written["chain_hash"],
                     },
                 )
+            except OSError:  # a stale checkpoint only weakens tail-truncation detection
+                pass
             return written
         finally:
             os.close(fd)  # closing releases the lock

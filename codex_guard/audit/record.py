@@ -4,7 +4,10 @@ configured) and, when ``[audit.otel]`` is set, export it as an OpenTelemetry log
 from __future__ import annotations
 
 import sys
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def record(entry: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_DEADLINE_S = 20.0
 
@@ -130,10 +133,10 @@ def _decide_within_deadline(event: Any, extra: list[str] | None) -> dict[str, An
     if why is None and data[:1] == b"1":
         if len(data) == 1:
             return None
-        import json
+        from codex_guard._json import loads
 
         try:
-            parsed = json.loads(data[1:])
+            parsed = loads(data[1:])
         except ValueError:
             why = "the decision process wrote a malformed answer"
         else:
@@ -151,7 +154,6 @@ def _collect(pid: int, rfd: int, limit: float) -> tuple[bytes, str | None]:
     Returns the bytes read and None when the child exited with status 0, else the reason
     the answer cannot be trusted."""
     import select
-    import signal
     import time
 
     chunks: list[bytes] = []
@@ -178,11 +180,13 @@ def _collect(pid: int, rfd: int, limit: float) -> tuple[bytes, str | None]:
             if done:
                 status = st
             else:
-                time.sleep(0.001)
+                time.sleep(0.0002)  # the child is exiting: usually a few microseconds
         if status is None:
             why = f"no decision within {deadline_s():g} s (hook deadline)"
     if status is None:
         try:
+            import signal  # imports enum: only on this path
+
             os.kill(pid, signal.SIGKILL)
             _, status = os.waitpid(pid, 0)
         except OSError:
@@ -209,11 +213,11 @@ def _dump(out: dict[str, object]) -> bytes:
     """``out`` as one line of compact UTF-8 JSON. A lone surrogate (from a ``\\uD800`` escape
     in the event) cannot be UTF-8 and Codex's serde_json rejects it even escaped, so each one
     becomes U+FFFD rather than failing open."""
-    import orjson
+    from codex_guard._json import JSONEncodeError, dumps
 
     try:
-        return orjson.dumps(out)
-    except orjson.JSONEncodeError:
+        return dumps(out)
+    except JSONEncodeError:
         from codex_guard.hook import scrub_surrogates
 
-        return orjson.dumps(scrub_surrogates(out))
+        return dumps(scrub_surrogates(out))
