@@ -168,7 +168,7 @@ def main() -> int:
     py, guard = str(venv / "bin/python"), str(venv / "bin/codex-guard")
     # exactly what `codex-guard install` writes into hooks.json for this venv
     launcher = subprocess.run(
-        [py, "-c", "from codex_guard.install import hook_command; print(hook_command())"],
+        [py, "-I", "-c", "from codex_guard.install import hook_command; print(hook_command())"],
         check=True,
         capture_output=True,
         text=True,
@@ -305,8 +305,9 @@ def render(cases: list[Case], a: argparse.Namespace) -> str:
         cpu = statistics.median(c.cpu)
         ratio = med(c) / base[k]
         target, met = _target(c.name, med(c), ratio)
+        name = c.name.replace("|", "\\|")
         rows.append(
-            f"| {c.name} | {med(c):.1f} | {min(c.times):.1f}-{max(c.times):.1f} | "
+            f"| {name} | {med(c):.1f} | {min(c.times):.1f}-{max(c.times):.1f} | "
             f"{ratio:.2f} | {target} | {met} | {cpu:.1f} | {cpu / cpu_base[k]:.2f} | "
             f"{max(c.rss) / 1024:.1f} |"
         )
