@@ -28,32 +28,43 @@ matching live in :mod:`codex_guard.policy.globs`.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
 from codex_guard.policy import rshlex
 from codex_guard.policy.globs import (
     MATCH_STEPS,
     MAYBE,
     Pattern,
-    cached_regex,
+    glob_match,
     operand_hit,
 )
-from codex_guard.policy.rule import RuleMatch, Source, rust_debug_str
+from codex_guard.policy.rule import DECISIONS, RuleMatch, Source, rust_debug_str
 
-_SUBST_RE = re.compile(
-    r"(?:\$\(|<\(|>\(|`)\s*(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?P<p>[^\s;|&()`'\"]+)"
-)
-_LITERAL_RE = re.compile(r"'([^'\n]{1,4096})'|\"([^\"\n]{1,4096})\"")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+    from collections.abc import Callable
+    from typing import Any
+
+_SUBST = r"(?:\$\(|<\(|>\(|`)\s*(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?P<p>[^\s;|&()`'\"]+)"
+_LITERAL = r"'([^'\n]{1,4096})'|\"([^\"\n]{1,4096})\""
+_COMPILED: dict[str, re.Pattern[str]] = {}
+
+
+def _rx(source: str) -> re.Pattern[str]:
+    """``re.compile(source)``, compiled (and ``re`` imported) on first use."""
+    rx = _COMPILED.get(source)
+    if rx is None:
+        import re
+
+        rx = _COMPILED[source] = re.compile(source)
+    return rx
+
+
 _WRITE_OPS = frozenset({">", ">>", ">|", "&>", "&>>", "<>", ">&"})
 _READ_OPS = frozenset({"<", "<>"})
 _DEST_OPTIONS = ("-t", "--target-directory")
 RUNTIME_NOTE = " (an operand is only known at run time, so the person decides)"
 
 
-@dataclass(frozen=True)
 class ArgvContext:
     """What the shell layer knows about one command beyond its argv.
 
@@ -68,10 +79,34 @@ class ArgvContext:
         sources: argv index → basenames of the programs whose output makes up that word.
     """
 
-    redirects: tuple[tuple[str, str], ...] = ()
-    stdin_from: tuple[str, ...] = ()
-    dynamic: frozenset[int] = frozenset()
-    sources: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    __slots__ = ("dynamic", "redirects", "sources", "stdin_from")
+
+    def __init__(
+        self,
+        redirects: tuple[tuple[str, str], ...] = (),
+        stdin_from: tuple[str, ...] = (),
+        dynamic: frozenset[int] = frozenset(),
+        sources: tuple[tuple[int, tuple[str, ...]], ...] = (),
+    ) -> None:
+        self.redirects = redirects
+        self.stdin_from = stdin_from
+        self.dynamic = dynamic
+        self.sources = sources
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.redirects, self.stdin_from, self.dynamic, self.sources)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ArgvContext) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"ArgvContext(redirects={self.redirects!r}, stdin_from={self.stdin_from!r}, "
+            f"dynamic={self.dynamic!r}, sources={self.sources!r})"
+        )
 
 
 # ------------------------------------------------------------------------------------ the rule
@@ -79,7 +114,7 @@ class ArgvContext:
 
 def _program_matches(globs: tuple[str, ...], name: str) -> bool:
     for g in globs:
-        if g == name or (("*" in g or "?" in g or "[" in g) and cached_regex(g).match(name)):
+        if g == name or (("*" in g or "?" in g or "[" in g) and glob_match(g, name)):
             return True
     return False
 
@@ -90,36 +125,168 @@ def _has_option(opts: set[str], want: str) -> bool:
     if want in opts:
         return True
     if "*" in want or "?" in want or "[" in want:
-        rx = cached_regex(want)
-        return any(rx.match(o) for o in opts)
+        return any(glob_match(want, o) for o in opts)
     return False
 
 
-@dataclass
+# GuardRule's fields in constructor order, by kind (the plain form of the policy cache)
+_STRS = ("subcommand", "not_options", "stdin_from", "arg_from", "program_from")
+_PATS = ("args", "not_args", "unless_args", "dest", "writes", "reads")
+_FIELDS = (
+    "programs",
+    "decision",
+    "justification",
+    "subcommand",
+    "options",
+    "args",
+    "not_args",
+    "unless_args",
+    "no_args",
+    "value_options",
+    "operands",
+    "not_options",
+    "dest",
+    "literals",
+    "writes",
+    "reads",
+    "stdin_from",
+    "arg_from",
+    "program_from",
+    "source",
+    "raw",
+)
+
+
+def _is_strs(v: object) -> bool:
+    return type(v) is tuple and all(type(x) is str for x in v)
+
+
+def _is_plain(v: object, depth: int = 0) -> bool:
+    """Whether ``v`` is a Starlark value as a builtin receives it: None, bool, int, str, or
+    lists/tuples/dicts of those (a bounded depth)."""
+    if v is None or type(v) in (bool, int, str):
+        return True
+    if depth > 8:
+        return False
+    if isinstance(v, list | tuple) and type(v) in (list, tuple):
+        return all(_is_plain(x, depth + 1) for x in v)
+    if isinstance(v, dict) and type(v) is dict:
+        return all(_is_plain(k, depth + 1) and _is_plain(x, depth + 1) for k, x in v.items())
+    return False
+
+
 class GuardRule:
     """A compiled ``guard_rule`` call (see the module docstring and ``docs/rules.md``)."""
 
-    programs: tuple[str, ...]
-    decision: str
-    justification: str | None
-    subcommand: tuple[str, ...] = ()
-    options: tuple[tuple[str, ...], ...] = ()
-    args: tuple[Pattern, ...] = ()
-    not_args: tuple[Pattern, ...] = ()
-    unless_args: tuple[Pattern, ...] = ()
-    no_args: bool = False
-    value_options: frozenset[str] = frozenset()
-    operands: tuple[tuple[Pattern, ...], ...] = ()
-    not_options: tuple[str, ...] = ()
-    dest: tuple[Pattern, ...] = ()
-    literals: bool = False
-    writes: tuple[Pattern, ...] = ()
-    reads: tuple[Pattern, ...] = ()
-    stdin_from: tuple[str, ...] = ()
-    arg_from: tuple[str, ...] = ()
-    program_from: tuple[str, ...] = ()
-    source: Source = field(default_factory=lambda: Source("<memory>"))
-    raw: dict[str, Any] = field(default_factory=dict)
+    __slots__ = _FIELDS
+
+    def __init__(
+        self,
+        programs: tuple[str, ...],
+        decision: str,
+        justification: str | None,
+        subcommand: tuple[str, ...] = (),
+        options: tuple[tuple[str, ...], ...] = (),
+        args: tuple[Pattern, ...] = (),
+        not_args: tuple[Pattern, ...] = (),
+        unless_args: tuple[Pattern, ...] = (),
+        no_args: bool = False,
+        value_options: frozenset[str] = frozenset(),
+        operands: tuple[tuple[Pattern, ...], ...] = (),
+        not_options: tuple[str, ...] = (),
+        dest: tuple[Pattern, ...] = (),
+        literals: bool = False,
+        writes: tuple[Pattern, ...] = (),
+        reads: tuple[Pattern, ...] = (),
+        stdin_from: tuple[str, ...] = (),
+        arg_from: tuple[str, ...] = (),
+        program_from: tuple[str, ...] = (),
+        source: Source | None = None,
+        raw: dict[str, Any] | None = None,
+    ) -> None:
+        self.programs = programs
+        self.decision = decision
+        self.justification = justification
+        self.subcommand = subcommand
+        self.options = options
+        self.args = args
+        self.not_args = not_args
+        self.unless_args = unless_args
+        self.no_args = no_args
+        self.value_options = value_options
+        self.operands = operands
+        self.not_options = not_options
+        self.dest = dest
+        self.literals = literals
+        self.writes = writes
+        self.reads = reads
+        self.stdin_from = stdin_from
+        self.arg_from = arg_from
+        self.program_from = program_from
+        self.source = Source("<memory>") if source is None else source
+        self.raw = {} if raw is None else raw
+
+    def _key(self) -> tuple[object, ...]:
+        return tuple(getattr(self, f) for f in _FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GuardRule) and self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in _FIELDS)
+        return f"GuardRule({inner})"
+
+    def to_plain(self) -> tuple[object, ...]:
+        """Marshal-able data (the policy cache): the fields in constructor order, globs as
+        their text, the source as :meth:`Source.to_plain`."""
+        out: list[object] = []
+        for f in _FIELDS:
+            v = getattr(self, f)
+            if f in _PATS:
+                v = tuple(p.text for p in v)
+            elif f == "operands":
+                v = tuple(tuple(p.text for p in alts) for alts in v)
+            elif f == "source":
+                v = v.to_plain()
+            out.append(v)
+        return tuple(out)
+
+    @classmethod
+    def from_plain(cls, data: object) -> GuardRule:
+        """The inverse of :meth:`to_plain`, checking every field's shape.
+
+        Raises:
+            ValueError: ``data`` does not have the expected shape.
+        """
+        if type(data) is not tuple or len(data) != len(_FIELDS):
+            raise ValueError("bad GuardRule")
+        v = dict(zip(_FIELDS, data, strict=True))
+        ok = (
+            _is_strs(v["programs"])
+            and v["decision"] in DECISIONS
+            and (v["justification"] is None or type(v["justification"]) is str)
+            and all(_is_strs(v[f]) for f in _STRS)
+            and all(_is_strs(v[f]) for f in _PATS)
+            and type(v["options"]) is tuple
+            and all(_is_strs(g) for g in v["options"])
+            and type(v["operands"]) is tuple
+            and all(_is_strs(g) for g in v["operands"])
+            and type(v["no_args"]) is bool
+            and type(v["literals"]) is bool
+            and type(v["value_options"]) is frozenset
+            and all(type(x) is str for x in v["value_options"])
+            and type(v["raw"]) is dict
+            and _is_plain(v["raw"])
+        )
+        if not ok:
+            raise ValueError("bad GuardRule")
+        for f in _PATS:
+            v[f] = tuple(Pattern(t) for t in v[f])
+        v["operands"] = tuple(tuple(Pattern(t) for t in alts) for alts in v["operands"])
+        v["source"] = Source.from_plain(v["source"])
+        return cls(**v)
 
     PARAMS = [  # noqa: RUF012 - class-level signature table
         ("program", "list", True),
@@ -305,9 +472,7 @@ class GuardRule:
             if hit is None:
                 return None
             maybe = maybe or hit == MAYBE
-        if self.unless_args and any(
-            p.regex.match(argv[k]) for p in self.unless_args for k in positions
-        ):
+        if self.unless_args and any(p.match(argv[k]) for p in self.unless_args for k in positions):
             return None
         redirects = ctx.redirects if ctx is not None else ()
         for pats, ops in ((self.writes, _WRITE_OPS), (self.reads, _READ_OPS)):
@@ -346,7 +511,7 @@ class GuardRule:
         for k in positions:
             words = [argv[k]]
             if self.literals and ("'" in argv[k] or '"' in argv[k]):
-                words = [a or b for a, b in _LITERAL_RE.findall(argv[k])]
+                words = [a or b for a, b in _rx(_LITERAL).findall(argv[k])]
             for w in words:
                 hit = operand_hit(w, k in dyn and w is argv[k], pats, self.not_args, budget)
                 if hit == "yes":
@@ -364,7 +529,7 @@ class GuardRule:
             progs = [p for k, ps in ctx.sources if k == 0 or not program for p in ps]
         else:
             words = argv[:1] if program else argv[1:]
-            progs = [m.group("p") for a in words for m in _SUBST_RE.finditer(a)]
+            progs = [m.group("p") for a in words for m in _rx(_SUBST).finditer(a)]
         return any(_program_matches(want, p.rsplit("/", 1)[-1]) for p in progs)
 
     def _hit(self, argv: list[str], maybe: bool) -> RuleMatch:
@@ -422,7 +587,7 @@ _EXAMPLE_REDIRECTS = frozenset(
 
 def example_argv(ex: list[str]) -> list[str]:
     """An example as the hook would see it: an absolute program path reduced to its basename."""
-    if ex and "/" in ex[0] and not _SUBST_RE.search(ex[0]):
+    if ex and "/" in ex[0] and not _rx(_SUBST).search(ex[0]):
         return [ex[0].rsplit("/", 1)[-1], *ex[1:]]
     return ex
 
@@ -455,9 +620,9 @@ def example_command(ex: list[str]) -> tuple[list[str], ArgvContext]:
     argv = example_argv(argv) if argv else [""]
     dyn = frozenset(k for k, a in enumerate(argv) if k and ("$" in a or "`" in a))
     sources = tuple(
-        (k, tuple(m.group("p").rsplit("/", 1)[-1] for m in _SUBST_RE.finditer(a)))
+        (k, tuple(m.group("p").rsplit("/", 1)[-1] for m in _rx(_SUBST).finditer(a)))
         for k, a in enumerate(argv)
-        if _SUBST_RE.search(a)
+        if _rx(_SUBST).search(a)
     )
     return argv, ArgvContext(tuple(redirects), tuple(upstream), dyn, sources)
 

@@ -10,24 +10,37 @@ file may also call codex-guard's ``guard_rule`` (see ``guard.py``).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
 from codex_guard.policy import rshlex
 from codex_guard.policy.errors import PolicyError
 from codex_guard.policy.network import NetworkRule, NetworkRuleError, normalize_host, parse_protocol
 from codex_guard.policy.paths import normalize_lexically
 from codex_guard.policy.policy import Policy
-from codex_guard.policy.rule import DECISIONS, PrefixRule, RuleMatch, Source, Token
+from codex_guard.policy.rule import DECISIONS, PrefixRule, RuleMatch, Source
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from codex_guard.policy.rule import Token
 
 
 class _RuleError(Exception):
     """Raised inside a builtin; starlark renders it as ``error: _RuleError: <msg>``."""
 
 
-_LOC_RE = re.compile(r"^ --> (.*):(\d+):(\d+)$", re.M)
+def _locations(text: str) -> list[tuple[int, int]]:
+    r"""``(line, column)`` of every `` --> path:line:col`` line of a starlark error (the same as
+    the regex ``^ --> (.*):(\d+):(\d+)$`` in multi-line mode, without importing ``re``)."""
+    out = []
+    for ln in text.split("\n"):
+        if not ln.startswith(" --> "):
+            continue
+        head, _, col = ln.rpartition(":")
+        _, _, line = head.rpartition(":")
+        if ":" in head and line.isdecimal() and col.isdecimal():
+            out.append((int(line), int(col)))
+    return out
 
 
 def starlark_type(v: object) -> str:
@@ -190,19 +203,28 @@ def _parse_pattern(raw: list[Any]) -> list[Token]:
     return toks
 
 
-@dataclass
 class _Pending:
     """One builtin call whose examples wait for the end of the file."""
 
-    call_index: int
-    rules: list[Any]
-    match: list[list[str]]
-    not_match: list[list[str]]
-    source: Source
-    guard: bool = False
+    __slots__ = ("call_index", "guard", "match", "not_match", "rules", "source")
+
+    def __init__(
+        self,
+        call_index: int,
+        rules: list[Any],
+        match: list[list[str]],
+        not_match: list[list[str]],
+        source: Source,
+        guard: bool = False,
+    ) -> None:
+        self.call_index = call_index
+        self.rules = rules
+        self.match = match
+        self.not_match = not_match
+        self.source = source
+        self.guard = guard
 
 
-@dataclass
 class PolicyParser:
     """Parses rules files in sequence into one :class:`Policy` (Codex ``PolicyParser``).
 
@@ -213,8 +235,13 @@ class PolicyParser:
             default) the first failure raises as in Codex.
     """
 
-    policy: Policy = field(default_factory=Policy)
-    examples: list[ExampleResult] | None = None
+    __slots__ = ("examples", "policy")
+
+    def __init__(
+        self, policy: Policy | None = None, examples: list[ExampleResult] | None = None
+    ) -> None:
+        self.policy = Policy() if policy is None else policy
+        self.examples = examples
 
     def parse(
         self, path: str, contents: str, *, layer: str = "extra", guard_builtins: bool = False
@@ -411,9 +438,9 @@ class PolicyParser:
             try:
                 evaluate()
             except sl.StarlarkError as e:
-                locs = _LOC_RE.findall(str(e))
+                locs = _locations(str(e))
                 if locs:
-                    line, col = int(locs[-1][1]), int(locs[-1][2])
+                    line, col = locs[-1]
             finally:
                 self.policy.rules_by_program, self.policy.guard_rules = saved[0], saved[1]
             raise PolicyError(message, path, line, col)
@@ -456,7 +483,6 @@ class PolicyParser:
         return None
 
 
-@dataclass(frozen=True)
 class ExampleResult:
     """The outcome of one ``match``/``not_match`` example of one rule call.
 
@@ -469,12 +495,38 @@ class ExampleResult:
         matched_by: for a failing ``not_match``, the rule match it produced (Rust debug text).
     """
 
-    source: Source
-    rule: str
-    kind: str
-    example: str
-    passed: bool
-    matched_by: str | None = None
+    __slots__ = ("example", "kind", "matched_by", "passed", "rule", "source")
+
+    def __init__(
+        self,
+        source: Source,
+        rule: str,
+        kind: str,
+        example: str,
+        passed: bool,
+        matched_by: str | None = None,
+    ) -> None:
+        self.source = source
+        self.rule = rule
+        self.kind = kind
+        self.example = example
+        self.passed = passed
+        self.matched_by = matched_by
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.source, self.rule, self.kind, self.example, self.passed, self.matched_by)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ExampleResult) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"ExampleResult(source={self.source!r}, rule={self.rule!r}, kind={self.kind!r}, "
+            f"example={self.example!r}, passed={self.passed!r}, matched_by={self.matched_by!r})"
+        )
 
 
 def _example_results(p: _Pending, host_executables: dict[str, list[str]]) -> list[ExampleResult]:
@@ -528,10 +580,10 @@ def _example_results(p: _Pending, host_executables: dict[str, list[str]]) -> lis
 
 def _starlark_error(text: str, path: str) -> PolicyError:
     text = text.replace("error: _RuleError: ", "error: ")
-    locs = _LOC_RE.findall(text)
+    locs = _locations(text)
     line = col = None
     if locs:
-        line, col = int(locs[-1][1]), int(locs[-1][2])
+        line, col = locs[-1]
     return PolicyError("starlark error: " + text, path, line, col)
 
 
@@ -565,11 +617,13 @@ def _retuple(value: Any, mask: Any) -> Any:
     return tuple(items) if mask[0] == "tuple" else items
 
 
-@dataclass
 class _TupleMasks:
     """Per builtin call (in call order), the tuple masks of its positional and named args."""
 
-    calls: list[tuple[list[Any], dict[str, Any]]] = field(default_factory=list)
+    __slots__ = ("calls",)
+
+    def __init__(self, calls: list[tuple[list[Any], dict[str, Any]]] | None = None) -> None:
+        self.calls: list[tuple[list[Any], dict[str, Any]]] = [] if calls is None else calls
 
     @classmethod
     def find(cls, path: str, contents: str, names: list[str]) -> _TupleMasks:
