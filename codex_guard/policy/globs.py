@@ -382,19 +382,32 @@ def _has_glob(s: str) -> bool:
     return any(ch in s for ch in "*?[")
 
 
-def literal_start(glob: str) -> str:
-    """The text every match of ``glob`` starts with: the characters before its first ``*``,
-    ``?`` or ``[``."""
+def literal_ends(glob: str) -> tuple[str, str]:
+    """The text every match of ``glob`` starts with and ends with: the characters before its
+    first ``*``, ``?`` or ``[`` and after its last ``*``, ``?``, ``[`` or ``]`` (the whole glob
+    twice when it has none)."""
+    start = end = glob
     for i, ch in enumerate(glob):
         if ch in "*?[":
-            return glob[:i]
-    return glob
+            start = glob[:i]
+            break
+    for i in range(len(glob) - 1, -1, -1):
+        if glob[i] in "*?[]":
+            end = glob[i + 1 :]
+            break
+    return start, end
 
 
 def glob_match(glob: str, text: str) -> bool:
-    """Whether ``text`` matches ``glob`` as a whole (:func:`glob_to_regex`); the regex is only
-    compiled when ``text`` starts with the glob's literal start."""
-    if not text.startswith(literal_start(glob)):
+    """Whether ``text`` matches ``glob`` as a whole (:func:`glob_to_regex`). ``*`` and ``**``
+    are decided directly; other globs compile their regex only when ``text`` has the glob's
+    literal start and end."""
+    if glob == "*":
+        return "/" not in text
+    if glob == "**":
+        return True
+    start, end = literal_ends(glob)
+    if not (text.startswith(start) and text.endswith(end)):
         return False
     return cached_regex(glob).match(text) is not None
 
@@ -403,7 +416,7 @@ class Pattern:
     """A rule glob: its regex and tokens (compiled on first use, shared between rules), and
     whether it is a spelling glob (``$``)."""
 
-    __slots__ = ("_regex", "_start", "_tokens", "spelling", "text")
+    __slots__ = ("_end", "_regex", "_start", "_tokens", "spelling", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -411,7 +424,8 @@ class Pattern:
         # source text only, never at what a run-time word or a bash glob may expand to
         contains = len(text) > 4 and text.startswith("**") and text.endswith("**")
         self.spelling = "$" in text or contains
-        self._start = literal_start(text)
+        self._start: str | None = None  # literal_ends, on first use
+        self._end = ""
         self._regex: re.Pattern[str] | None = None
         self._tokens: list[_Tok] | None = None
 
@@ -425,9 +439,12 @@ class Pattern:
         return f"Pattern({self.text!r})"
 
     def match(self, text: str) -> bool:
-        """Whether ``text`` matches the glob as a whole; compiles the regex only when ``text``
-        starts with the glob's literal start."""
-        if not text.startswith(self._start):
+        """Whether ``text`` matches the glob as a whole (:func:`glob_match`)."""
+        if self._start is None:
+            if self.text == "**":
+                return True
+            self._start, self._end = literal_ends(self.text)
+        if not (text.startswith(self._start) and text.endswith(self._end)):
             return False
         return self.regex.match(text) is not None
 

@@ -129,9 +129,7 @@ def _has_option(opts: set[str], want: str) -> bool:
     return False
 
 
-# GuardRule's fields in constructor order, by kind (the plain form of the policy cache)
-_STRS = ("subcommand", "not_options", "stdin_from", "arg_from", "program_from")
-_PATS = ("args", "not_args", "unless_args", "dest", "writes", "reads")
+# GuardRule's fields in constructor order (``raw`` is kept as the rule's debug text)
 _FIELDS = (
     "programs",
     "decision",
@@ -153,32 +151,35 @@ _FIELDS = (
     "arg_from",
     "program_from",
     "source",
-    "raw",
 )
+_STRS = ("programs", "subcommand", "not_options", "stdin_from", "arg_from", "program_from")
+# the glob fields, built from their texts on first use in a rule read from the cache
+_GLOBS = ("args", "not_args", "unless_args", "dest", "writes", "reads", "operands")
 
 
-def _is_strs(v: object) -> bool:
-    return type(v) is tuple and all(type(x) is str for x in v)
-
-
-def _is_plain(v: object, depth: int = 0) -> bool:
-    """Whether ``v`` is a Starlark value as a builtin receives it: None, bool, int, str, or
-    lists/tuples/dicts of those (a bounded depth)."""
-    if v is None or type(v) in (bool, int, str):
-        return True
-    if depth > 8:
+def _strings(v: object) -> bool:
+    """Whether ``v`` is a tuple of strings (``str.join`` checks the items in C)."""
+    if type(v) is not tuple:
         return False
-    if isinstance(v, list | tuple) and type(v) in (list, tuple):
-        return all(_is_plain(x, depth + 1) for x in v)
-    if isinstance(v, dict) and type(v) is dict:
-        return all(_is_plain(k, depth + 1) and _is_plain(x, depth + 1) for k, x in v.items())
-    return False
+    try:
+        "".join(v)
+    except TypeError:
+        return False
+    return True
+
+
+def _debug_text(raw: dict[str, Any]) -> str:
+    return "GuardRule { " + ", ".join(f"{k}: {v!r}" for k, v in raw.items()) + " }"
 
 
 class GuardRule:
-    """A compiled ``guard_rule`` call (see the module docstring and ``docs/rules.md``)."""
+    """A compiled ``guard_rule`` call (see the module docstring and ``docs/rules.md``).
 
-    __slots__ = _FIELDS
+    ``raw`` (the bound builtin arguments) is only kept as the rule's :meth:`debug` text.
+    """
+
+    __slots__ = (*_FIELDS, "_debug", "_texts")
+    _texts: tuple[tuple[Any, ...], ...]  # glob texts of a rule read from the cache
 
     def __init__(
         self,
@@ -224,10 +225,21 @@ class GuardRule:
         self.arg_from = arg_from
         self.program_from = program_from
         self.source = Source("<memory>") if source is None else source
-        self.raw = {} if raw is None else raw
+        self._debug = _debug_text(raw or {})
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached for an unset slot: the glob fields of a rule read from the cache, built
+        # when a command first gets that far into the rule
+        if name in _GLOBS:
+            texts = object.__getattribute__(self, "_texts")
+            for f, t in zip(_GLOBS[:-1], texts, strict=False):
+                setattr(self, f, tuple(Pattern(x) for x in t))
+            self.operands = tuple(tuple(Pattern(x) for x in alts) for alts in texts[-1])
+            return object.__getattribute__(self, name)
+        raise AttributeError(name)
 
     def _key(self) -> tuple[object, ...]:
-        return tuple(getattr(self, f) for f in _FIELDS)
+        return (*(getattr(self, f) for f in _FIELDS), self._debug)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, GuardRule) and self._key() == other._key()
@@ -240,53 +252,57 @@ class GuardRule:
 
     def to_plain(self) -> tuple[object, ...]:
         """Marshal-able data (the policy cache): the fields in constructor order, globs as
-        their text, the source as :meth:`Source.to_plain`."""
+        their text, the source as :meth:`Source.to_plain`, then the debug text."""
         out: list[object] = []
         for f in _FIELDS:
             v = getattr(self, f)
-            if f in _PATS:
-                v = tuple(p.text for p in v)
-            elif f == "operands":
+            if f == "operands":
                 v = tuple(tuple(p.text for p in alts) for alts in v)
+            elif f in _GLOBS:
+                v = tuple(p.text for p in v)
             elif f == "source":
                 v = v.to_plain()
             out.append(v)
+        out.append(self._debug)
         return tuple(out)
 
     @classmethod
     def from_plain(cls, data: object) -> GuardRule:
-        """The inverse of :meth:`to_plain`, checking every field's shape.
+        """The inverse of :meth:`to_plain`, checking every field's shape; the glob objects
+        are built on first use.
 
         Raises:
             ValueError: ``data`` does not have the expected shape.
         """
-        if type(data) is not tuple or len(data) != len(_FIELDS):
+        if type(data) is not tuple or len(data) != len(_FIELDS) + 1:
             raise ValueError("bad GuardRule")
-        v = dict(zip(_FIELDS, data, strict=True))
+        v = dict(zip(_FIELDS, data, strict=False))
+        options, operands = v["options"], v["operands"]
         ok = (
-            _is_strs(v["programs"])
-            and v["decision"] in DECISIONS
+            v["decision"] in DECISIONS
             and (v["justification"] is None or type(v["justification"]) is str)
-            and all(_is_strs(v[f]) for f in _STRS)
-            and all(_is_strs(v[f]) for f in _PATS)
-            and type(v["options"]) is tuple
-            and all(_is_strs(g) for g in v["options"])
-            and type(v["operands"]) is tuple
-            and all(_is_strs(g) for g in v["operands"])
+            and all(_strings(v[f]) for f in _STRS)
+            and all(_strings(v[f]) for f in _GLOBS[:-1])
+            and type(options) is tuple
+            and all(_strings(g) for g in options)
+            and type(operands) is tuple
+            and all(_strings(g) for g in operands)
             and type(v["no_args"]) is bool
             and type(v["literals"]) is bool
             and type(v["value_options"]) is frozenset
-            and all(type(x) is str for x in v["value_options"])
-            and type(v["raw"]) is dict
-            and _is_plain(v["raw"])
+            and _strings(tuple(v["value_options"]))
+            and type(data[-1]) is str
         )
         if not ok:
             raise ValueError("bad GuardRule")
-        for f in _PATS:
-            v[f] = tuple(Pattern(t) for t in v[f])
-        v["operands"] = tuple(tuple(Pattern(t) for t in alts) for alts in v["operands"])
-        v["source"] = Source.from_plain(v["source"])
-        return cls(**v)
+        rule = cls.__new__(cls)
+        for f in _FIELDS:
+            if f not in _GLOBS:
+                setattr(rule, f, v[f])
+        rule.source = Source.from_plain(v["source"])
+        rule._texts = tuple(v[f] for f in _GLOBS)
+        rule._debug = data[-1]
+        return rule
 
     PARAMS = [  # noqa: RUF012 - class-level signature table
         ("program", "list", True),
@@ -548,7 +564,8 @@ class GuardRule:
         """A readable summary of the rule, used where a prefix rule shows its pattern."""
 
         def globs(name: str, wrap: str = "<{}>") -> str:
-            vals = list(self.raw[name])
+            field = getattr(self, name)
+            vals = [v if isinstance(v, str) else v.text for v in field]
             return wrap.format("|".join(vals[:4]) + ("|…" if len(vals) > 4 else ""))
 
         progs = list(self.programs)
@@ -557,13 +574,13 @@ class GuardRule:
             out.append("|".join(self.subcommand))
         out += ["|".join(p.text for p in alts) for alts in self.operands]
         out += ["|".join(g) for g in self.options]
-        if self.raw.get("args"):
+        if self.args:
             out.append(globs("args"))
-        if self.raw.get("dest"):
+        if self.dest:
             out.append(globs("dest", "→<{}>"))
-        if self.raw.get("writes"):
+        if self.writes:
             out.append(globs("writes", "><{}>"))
-        if self.raw.get("reads"):
+        if self.reads:
             out.append(globs("reads", "<<{}>"))
         if self.stdin_from:
             out.insert(0, globs("stdin_from", "<{}> |"))
@@ -575,7 +592,7 @@ class GuardRule:
 
     def debug(self) -> str:
         """A one-line rendering of the rule for messages."""
-        return "GuardRule { " + ", ".join(f"{k}: {v!r}" for k, v in self.raw.items()) + " }"
+        return self._debug
 
 
 # ------------------------------------------------------------------------------------ examples
