@@ -201,7 +201,7 @@ def _read(path: str, key: str) -> object | None:
             return None  # someone else could have written it
         with os.fdopen(fd, "rb") as fh:
             fd = -1
-            obj: object = marshal.load(fh)
+            obj: object = marshal.loads(fh.read())  # marshal.load reads piece by piece
     except Exception:  # unreadable or malformed: a miss
         return None
     finally:

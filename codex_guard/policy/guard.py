@@ -225,7 +225,7 @@ class GuardRule:
         self.arg_from = arg_from
         self.program_from = program_from
         self.source = Source("<memory>") if source is None else source
-        self._debug = _debug_text(raw or {})
+        self._debug: str | bytes = _debug_text(raw or {})
 
     def __getattr__(self, name: str) -> Any:
         # only reached for an unset slot: the glob fields of a rule read from the cache, built
@@ -239,7 +239,7 @@ class GuardRule:
         raise AttributeError(name)
 
     def _key(self) -> tuple[object, ...]:
-        return (*(getattr(self, f) for f in _FIELDS), self._debug)
+        return (*(getattr(self, f) for f in _FIELDS), self.debug())
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, GuardRule) and self._key() == other._key()
@@ -252,7 +252,7 @@ class GuardRule:
 
     def to_plain(self) -> tuple[object, ...]:
         """Marshal-able data (the policy cache): the fields in constructor order, globs as
-        their text, the source as :meth:`Source.to_plain`, then the debug text."""
+        their text, the source as :meth:`Source.to_plain`, then the :meth:`debug` text."""
         out: list[object] = []
         for f in _FIELDS:
             v = getattr(self, f)
@@ -263,7 +263,8 @@ class GuardRule:
             elif f == "source":
                 v = v.to_plain()
             out.append(v)
-        out.append(self._debug)
+        # as UTF-8 bytes: marshal loads bytes without decoding them (the text is rarely needed)
+        out.append(self.debug().encode("utf-8", "surrogatepass"))
         return tuple(out)
 
     @classmethod
@@ -276,32 +277,62 @@ class GuardRule:
         """
         if type(data) is not tuple or len(data) != len(_FIELDS) + 1:
             raise ValueError("bad GuardRule")
-        v = dict(zip(_FIELDS, data, strict=False))
-        options, operands = v["options"], v["operands"]
-        ok = (
-            v["decision"] in DECISIONS
-            and (v["justification"] is None or type(v["justification"]) is str)
-            and all(_strings(v[f]) for f in _STRS)
-            and all(_strings(v[f]) for f in _GLOBS[:-1])
-            and type(options) is tuple
-            and all(_strings(g) for g in options)
-            and type(operands) is tuple
-            and all(_strings(g) for g in operands)
-            and type(v["no_args"]) is bool
-            and type(v["literals"]) is bool
-            and type(v["value_options"]) is frozenset
-            and _strings(tuple(v["value_options"]))
-            and type(data[-1]) is str
-        )
-        if not ok:
+        (
+            programs,
+            decision,
+            justification,
+            subcommand,
+            options,
+            args,
+            not_args,
+            unless_args,
+            no_args,
+            value_options,
+            operands,
+            not_options,
+            dest,
+            literals,
+            writes,
+            reads,
+            stdin_from,
+            arg_from,
+            program_from,
+            source,
+            debug,
+        ) = data
+        strs = (programs, subcommand, not_options, stdin_from, arg_from, program_from)
+        globs = (args, not_args, unless_args, dest, writes, reads)
+        try:  # tuples of strings: tuple + tuple and str.join check the items in C
+            "".join(sum((*strs, *globs, *options, *operands), ()))
+            ok = type(options) is tuple and type(operands) is tuple
+            ok = ok and type(value_options) is frozenset and _strings(tuple(value_options))
+        except TypeError:
+            ok = False
+        if not (
+            ok
+            and decision in DECISIONS
+            and (justification is None or type(justification) is str)
+            and type(no_args) is bool
+            and type(literals) is bool
+            and type(debug) is bytes
+        ):
             raise ValueError("bad GuardRule")
         rule = cls.__new__(cls)
-        for f in _FIELDS:
-            if f not in _GLOBS:
-                setattr(rule, f, v[f])
-        rule.source = Source.from_plain(v["source"])
-        rule._texts = tuple(v[f] for f in _GLOBS)
-        rule._debug = data[-1]
+        rule.programs = programs
+        rule.decision = decision
+        rule.justification = justification
+        rule.subcommand = subcommand
+        rule.options = options
+        rule.no_args = no_args
+        rule.value_options = value_options
+        rule.not_options = not_options
+        rule.literals = literals
+        rule.stdin_from = stdin_from
+        rule.arg_from = arg_from
+        rule.program_from = program_from
+        rule.source = Source.from_plain(source)
+        rule._texts = (*globs, operands)
+        rule._debug = debug
         return rule
 
     PARAMS = [  # noqa: RUF012 - class-level signature table
@@ -592,7 +623,10 @@ class GuardRule:
 
     def debug(self) -> str:
         """A one-line rendering of the rule for messages."""
-        return self._debug
+        text = self._debug
+        if isinstance(text, bytes):  # read from the cache
+            text = self._debug = text.decode("utf-8", "surrogatepass")
+        return text
 
 
 # ------------------------------------------------------------------------------------ examples
