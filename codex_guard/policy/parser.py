@@ -658,14 +658,208 @@ class _TupleMasks:
 _NO_TUPLES = _TupleMasks()
 
 
+_BUILTINS = ("prefix_rule", "guard_rule", "network_rule")
+_KEYWORDS = frozenset(
+    [
+        "False",
+        "None",
+        "True",
+        "and",
+        "as",
+        "assert",
+        "async",
+        "await",
+        "break",
+        "class",
+        "continue",
+        "def",
+        "del",
+        "elif",
+        "else",
+        "except",
+        "finally",
+        "for",
+        "from",
+        "global",
+        "if",
+        "import",
+        "in",
+        "is",
+        "lambda",
+        "nonlocal",
+        "not",
+        "or",
+        "pass",
+        "raise",
+        "return",
+        "try",
+        "while",
+        "with",
+        "yield",
+    ]
+)
+_STRING_PREFIXES = frozenset(
+    [
+        "r",
+        "u",
+        "R",
+        "U",
+        "f",
+        "F",
+        "fr",
+        "Fr",
+        "fR",
+        "FR",
+        "rf",
+        "rF",
+        "Rf",
+        "RF",
+        "b",
+        "B",
+        "br",
+        "Br",
+        "bR",
+        "BR",
+        "rb",
+        "rB",
+        "Rb",
+        "RB",
+    ]
+)
+_NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_NAME_CHARS = _NAME_START | frozenset("0123456789")
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+
+def _scan_calls(contents: str) -> tuple[dict[str, list[int]], bool] | None:
+    """What :func:`_call_lines` finds, by a plain scan of the source (no ``ast`` import, a cache
+    miss's biggest import): the line of every ``prefix_rule(``/``guard_rule(``/``network_rule(``
+    call in source order, and whether the file may build a tuple (an over-estimate: a comma
+    outside call, list and dict brackets, ``()``, a ``for a, b`` target or the name ``tuple``).
+
+    Returns None for anything outside the plain subset it reads exactly (non-ASCII or ``\r``
+    outside strings, backslash continuations, f-strings with fields, unbalanced brackets); the
+    caller then asks ``ast``.
+    """
+    out: dict[str, list[int]] = {k: [] for k in _BUILTINS}
+    if "\r" in contents or "\x0c" in contents:
+        return None
+    tuples = False
+    stack: list[str] = []  # "(" call, "g" grouping, "[" list, "s" subscript, "{"
+    fors: list[int] = []  # bracket depths of `for` targets not yet closed by `in`
+    prev = ""  # the previous significant token: a name, "str", "num", ")" or an operator
+    fstring = False
+    line, i, n = 1, 0, len(contents)
+    while i < n:
+        c = contents[i]
+        if c == "\n":
+            line += 1
+            i += 1
+            continue
+        if c in " \t":
+            i += 1
+            continue
+        if c == "#":
+            j = contents.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if c in _NAME_START:
+            j = i + 1
+            while j < n and contents[j] in _NAME_CHARS:
+                j += 1
+            name = contents[i:j]
+            if j < n and contents[j] in "'\"" and name in _STRING_PREFIXES:
+                fstring = "f" in name or "F" in name
+                c, i = contents[j], j  # the string itself, below
+            else:
+                if name == "tuple":
+                    tuples = True
+                elif name == "for":
+                    fors.append(len(stack))
+                elif name == "in" and fors and fors[-1] == len(stack):
+                    fors.pop()
+                elif name in out and prev not in (".", "def"):
+                    k = j
+                    while k < n and (contents[k] in " \t" or (stack and contents[k] == "\n")):
+                        k += 1
+                    if k < n and contents[k] == "(":
+                        out[name].append(line)
+                    elif k < n and contents[k] in "#\\)":
+                        return None  # a comment or continuation before `(`, `(prefix_rule)(…)`
+                prev = name
+                i = j
+                continue
+        if c in "'\"":
+            triple = contents.startswith(c * 3, i)
+            end = c * 3 if triple else c
+            j = i + len(end)
+            while True:
+                if j >= n:
+                    return None
+                ch = contents[j]
+                if ch == "\\":
+                    j += 2
+                    continue
+                if ch == "\n" and not triple:
+                    return None
+                if contents.startswith(end, j):
+                    break
+                j += 1
+            if fstring and "{" in contents[i:j]:
+                return None  # a replacement field could hold a call or a tuple
+            line += contents.count("\n", i, j)
+            i = j + len(end)
+            prev, fstring = "str", False
+            continue
+        if c in "0123456789":
+            j = i + 1
+            while j < n and (contents[j] in _NAME_CHARS or contents[j] == "."):
+                j += 1
+            i, prev = j, "num"
+            continue
+        if not c.isascii() or c == "\\":
+            return None
+        after_value = prev in (")", "str") or (prev[:1] in _NAME_START and prev not in _KEYWORDS)
+        if c == "(":
+            stack.append("(" if after_value else "g")
+        elif c == "[":
+            stack.append("s" if after_value else "[")
+        elif c == "{":
+            stack.append("{")
+        elif c in _CLOSERS:
+            if not stack or _CLOSERS[c] != stack[-1].replace("g", "(").replace("s", "["):
+                return None
+            if c == ")" and stack[-1] == "g" and prev == "(":
+                tuples = True  # ()
+            while fors and fors[-1] > len(stack) - 1:
+                fors.pop()
+            stack.pop()
+            c = ")"  # any closer ends a value
+        elif c == "," and (not stack or stack[-1] in "gs" or (fors and fors[-1] == len(stack))):
+            tuples = True
+        prev = c
+        i += 1
+    if stack:
+        return None
+    return out, tuples
+
+
 def _call_lines(contents: str) -> tuple[dict[str, list[int]], bool]:
-    """Line numbers of builtin calls in source order, found with Python's ``ast`` (Starlark's
-    syntax is a subset of Python's), and whether the file may build tuples. Lines label rules
-    with where they come from (empty when the file is not Python-parsable, which also counts as
-    "may build tuples")."""
+    """Line numbers of builtin calls in source order, and whether the file may build tuples.
+    Lines label rules with where they come from. Read by :func:`_scan_calls`; where it cannot
+    be sure, with Python's ``ast`` (Starlark's syntax is a subset of Python's): empty when the
+    file is not Python-parsable, which also counts as "may build tuples"."""
+    scanned = _scan_calls(contents)
+    if scanned is not None:
+        return scanned
+    return _ast_call_lines(contents)
+
+
+def _ast_call_lines(contents: str) -> tuple[dict[str, list[int]], bool]:
+    """:func:`_call_lines` with Python's ``ast``."""
     import ast
 
-    out: dict[str, list[int]] = {"prefix_rule": [], "guard_rule": [], "network_rule": []}
+    out: dict[str, list[int]] = {k: [] for k in _BUILTINS}
     try:
         tree = ast.parse(contents)
     except (SyntaxError, ValueError):
