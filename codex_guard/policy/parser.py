@@ -410,13 +410,12 @@ class PolicyParser:
         tuples = _TupleMasks.find(path, contents, list(builtins)) if maybe_tuples else _NO_TUPLES
 
         def evaluate() -> None:
-            dialect = sl.Dialect.extended()
-            dialect.enable_f_strings = True
+            dialect, standard = _starlark_env()
             module = sl.Module()
             for name, fn in builtins.items():
                 module.add_callable(name, fn)
             ast = sl.parse(path, contents, dialect)
-            sl.eval(module, ast, sl.Globals.standard())
+            sl.eval(module, ast, standard)
 
         try:
             evaluate()
@@ -578,6 +577,21 @@ def _example_results(p: _Pending, host_executables: dict[str, list[str]]) -> lis
     return out
 
 
+_ENV: list[Any] = []
+
+
+def _starlark_env() -> tuple[Any, Any]:
+    """Codex's dialect (extended, with f-strings) and the standard globals, built once per
+    process (the globals take milliseconds to build)."""
+    if not _ENV:
+        import starlark as sl
+
+        dialect = sl.Dialect.extended()
+        dialect.enable_f_strings = True
+        _ENV.extend([dialect, sl.Globals.standard()])
+    return _ENV[0], _ENV[1]
+
+
 def _starlark_error(text: str, path: str) -> PolicyError:
     text = text.replace("error: _RuleError: ", "error: ")
     locs = _locations(text)
@@ -632,13 +646,12 @@ class _TupleMasks:
         import starlark as sl
 
         out = cls()
-        dialect = sl.Dialect.extended()
-        dialect.enable_f_strings = True
+        dialect, standard = _starlark_env()
         module = sl.Module()
         module.add_callable("__cg_record", lambda a, k: out.calls.append((a, k)))
         prelude = _MASK_PRELUDE + "".join(_MASK_STUB.format(name=n) for n in names)
         try:
-            sl.eval(module, sl.parse(path, prelude + contents, dialect), sl.Globals.standard())
+            sl.eval(module, sl.parse(path, prelude + contents, dialect), standard)
         except sl.StarlarkError:
             return cls()
         return out
