@@ -45,7 +45,6 @@ from codex_guard.policy.layers import (
     discover,
     requirements_policy,
 )
-from codex_guard.policy.network import NetworkRule
 from codex_guard.policy.policy import Policy
 from codex_guard.policy.rule import PrefixRule
 
@@ -161,7 +160,10 @@ def _policy_from_plain(data: object) -> Policy:
             raise ValueError("bad Policy")
         out.host_executables[k] = list(_strs(v))
     out.guard_rules = [GuardRule.from_plain(g) for g in _list(guards)]
-    out.network_rules = [NetworkRule.from_plain(n) for n in _list(network)]
+    if _list(network):  # rarely any: not imported otherwise
+        from codex_guard.policy.network import NetworkRule
+
+        out.network_rules = [NetworkRule.from_plain(n) for n in network]
     return out
 
 

@@ -28,7 +28,6 @@ matching live in :mod:`codex_guard.policy.globs`.
 
 from __future__ import annotations
 
-from codex_guard.policy import rshlex
 from codex_guard.policy.globs import (
     MATCH_STEPS,
     MAYBE,
@@ -692,6 +691,8 @@ def validate_guard_examples(
     A ``match`` example must match with the rule's own decision (not one capped at ``prompt``
     by a run-time operand); a ``not_match`` example must not match at all.
     """
+    from codex_guard.policy import rshlex  # examples are checked on a cache miss only
+
     for ex in not_match:
         argv, ctx = example_command(ex)
         if rule.match(argv, ctx) is not None:
