@@ -148,13 +148,15 @@ def _policy_from_plain(data: object) -> Policy:
     if type(rules) is not dict or type(hosts) is not dict:
         raise ValueError("bad Policy")
     out = Policy(files=list(_strs(files)))
+    by_program = out.rules_by_program
+    from_plain = PrefixRule.from_plain
     for k, rs in rules.items():
-        if type(k) is not str:
+        if type(k) is not str or type(rs) is not list:
             raise ValueError("bad Policy")
-        built = [PrefixRule.from_plain(r) for r in _list(rs)]
-        if any(r.first != k for r in built):
-            raise ValueError("bad Policy")
-        out.rules_by_program[k] = built
+        built = by_program[k] = [from_plain(r) for r in rs]
+        for r in built:
+            if r.first != k:
+                raise ValueError("bad Policy")
     for k, v in hosts.items():
         if type(k) is not str:
             raise ValueError("bad Policy")

@@ -192,6 +192,31 @@ class PrefixRule:
         if not (type(data) is tuple and len(data) == 6):
             raise ValueError("bad PrefixRule")
         first, rest, decision, just, src, canonical = data
+        if not (
+            type(first) is str
+            and type(rest) is tuple
+            and decision in DECISIONS
+            and (just is None or type(just) is str)
+            and type(canonical) is bool
+            and type(src) is tuple
+            and len(src) == 3
+            and type(src[0]) is str
+            and (src[1] is None or type(src[1]) is int)
+            and type(src[2]) is str
+        ):
+            raise ValueError("bad PrefixRule")
+        for t in rest:
+            if type(t) is not str and not is_token(t):
+                raise ValueError("bad PrefixRule")
+        rule = cls.__new__(cls)
+        rule.first = first
+        rule.rest = rest
+        rule.decision = decision
+        rule.justification = just
+        rule.source = Source(src[0], src[1], src[2])
+        rule.canonical = canonical
+        return rule
+        first, rest, decision, just, src, canonical = data
         if (
             type(first) is str
             and type(rest) is tuple
