@@ -243,7 +243,7 @@ class GuardRule:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, GuardRule) and self._key() == other._key()
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
+    __hash__ = None  # type: ignore[assignment]  # mutable
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in _FIELDS)

@@ -42,7 +42,14 @@ class Policy:
         files: every file that contributed, in load order.
     """
 
-    __slots__ = ("files", "guard_rules", "host_executables", "network_rules", "rules_by_program")
+    __slots__ = (
+        "_guard_index",
+        "files",
+        "guard_rules",
+        "host_executables",
+        "network_rules",
+        "rules_by_program",
+    )
 
     def __init__(
         self,
@@ -57,6 +64,8 @@ class Policy:
         self.guard_rules = [] if guard_rules is None else guard_rules
         self.network_rules = [] if network_rules is None else network_rules
         self.files = [] if files is None else files
+        # (list, length, by exact program, always consulted): built on first guard_matches
+        self._guard_index: tuple[object, int, dict[str, list[int]], list[int]] | None = None
 
     def _key(self) -> tuple[object, ...]:
         return (
@@ -155,12 +164,42 @@ class Policy:
     def guard_matches(self, argv: list[str], ctx: Any = None) -> list[RuleMatch]:
         """Matches of the codex-guard argv rules for ``argv`` (program already a basename);
         ``ctx`` is the command's ``guard.ArgvContext`` (redirects, pipeline, run-time words)."""
+        rules = self.guard_rules
+        if not argv:
+            return []
+        name = argv[0]
+        exact, always = self._guard_candidates()
+        picked = exact.get(name, [])
+        base = name.rsplit("/", 1)[-1]
+        if base != name:
+            picked = picked + exact.get(base, [])
         out = []
-        for g in self.guard_rules:
-            m = g.match(argv, ctx)
+        for i in sorted({*picked, *always}):  # declaration order
+            m = rules[i].match(argv, ctx)
             if m is not None:
                 out.append(m)
         return out
+
+    def _guard_candidates(self) -> tuple[dict[str, list[int]], list[int]]:
+        """The guard rules by exact program name, and those every command must consult (glob
+        program names, rule kinds without ``programs``): a rule of neither kind cannot match a
+        command whose program (or its basename) it does not name."""
+        rules = self.guard_rules
+        idx = self._guard_index
+        if idx is None or idx[0] is not rules or idx[1] != len(rules):
+            exact: dict[str, list[int]] = {}
+            always: list[int] = []
+            for i, g in enumerate(rules):
+                programs = getattr(g, "programs", None)
+                if not isinstance(programs, tuple) or any(
+                    "*" in p or "?" in p or "[" in p for p in programs
+                ):
+                    always.append(i)
+                    continue
+                for p in set(programs):
+                    exact.setdefault(p, []).append(i)
+            idx = self._guard_index = (rules, len(rules), exact, always)
+        return idx[2], idx[3]
 
 
 def evaluation_json_obj(
