@@ -164,6 +164,23 @@ def test_forged_entries_are_misses(world: dict[str, Path], monkeypatch: pytest.M
     assert calls == []
 
 
+def test_a_fifo_in_place_of_an_entry_is_a_miss(
+    world: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading an entry never blocks: a FIFO planted where an entry was is not waited on."""
+    (world["home"] / "rules" / "u.rules").write_text(
+        'prefix_rule(pattern=["touch"], decision="prompt")\n'
+    )
+    assert _decide("touch x", world["cwd"]) == "prompt"
+    (entry,) = _entries(world["cache"])
+    entry.unlink()
+    os.mkfifo(entry, 0o600)
+    calls = _evaluations(monkeypatch)
+    assert _decide("touch x", world["cwd"]) == "prompt"  # served by the per-file entries
+    assert calls == []
+    assert entry.is_file()  # rewritten as a regular file
+
+
 def test_entries_others_could_write_are_ignored(
     world: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

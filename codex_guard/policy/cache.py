@@ -36,6 +36,7 @@ from __future__ import annotations
 import marshal
 import os
 import sys
+from stat import S_ISREG  # imported by os already
 
 from codex_guard.policy.guard import GuardRule
 from codex_guard.policy.layers import (
@@ -195,12 +196,14 @@ def _loaded_from_plain(data: object) -> LoadedPolicy:
 def _read(path: str, key: str) -> object | None:
     """The payload of entry ``path`` when it is private, well-formed and carries ``key``;
     None otherwise (the caller still checks the payload's shape)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
+    try:  # non-blocking: a FIFO planted at the path is refused, not waited on
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
     try:
         st = os.fstat(fd)
+        if not S_ISREG(st.st_mode):
+            return None
         if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
             return None  # someone else could have written it
         with os.fdopen(fd, "rb") as fh:
