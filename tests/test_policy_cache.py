@@ -310,3 +310,15 @@ def test_catalogue_cache_is_private_and_untrusted_when_writable(
     entry.chmod(0o600)
     folder.chmod(0o777)
     assert catalogue._read_toml(str(src)) == {"a": 1}
+
+
+def test_old_entries_are_pruned(world: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "_KEEP", 2)
+    monkeypatch.setattr(cache, "_KEEP_FILES", 5)
+    rules = world["home"] / "rules" / "u.rules"
+    for i in range(5):
+        rules.write_text(f'prefix_rule(pattern=["touch{i}"], decision="prompt")\n')
+        assert _decide(f"touch{i} x", world["cwd"]) == "prompt"
+    assert len(_entries(world["cache"])) == 2
+    assert len(_entries(world["cache"], "file")) == 5
+    assert _decide("touch4 x", world["cwd"]) == "prompt"  # the newest survive

@@ -239,14 +239,17 @@ def _write(folder: str, path: str, key: str, payload: object, prefix: str, keep:
 
 
 def _prune(folder: str, prefix: str, keep: int) -> None:
+    """Delete all but the ``keep`` newest ``<prefix>*.marshal`` entries of ``folder``."""
+    names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(".marshal")]
+    if len(names) <= keep:
+        return  # nothing to stat
     entries = []
-    for name in os.listdir(folder):
-        if name.startswith(prefix) and name.endswith(".marshal"):
-            p = os.path.join(folder, name)
-            try:
-                entries.append((os.stat(p).st_mtime_ns, p))
-            except OSError:
-                continue
+    for name in names:
+        p = os.path.join(folder, name)
+        try:
+            entries.append((os.stat(p).st_mtime_ns, p))
+        except OSError:
+            continue
     for _, p in sorted(entries)[:-keep]:
         _unlink(p)
 
