@@ -315,10 +315,13 @@ def test_catalogue_cache_is_private_and_untrusted_when_writable(
 def test_old_entries_are_pruned(world: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cache, "_KEEP", 2)
     monkeypatch.setattr(cache, "_KEEP_FILES", 5)
+    calls = _evaluations(monkeypatch)
     rules = world["home"] / "rules" / "u.rules"
-    for i in range(5):
+    for i in range(6):
         rules.write_text(f'prefix_rule(pattern=["touch{i}"], decision="prompt")\n')
         assert _decide(f"touch{i} x", world["cwd"]) == "prompt"
     assert len(_entries(world["cache"])) == 2
     assert len(_entries(world["cache"], "file")) == 5
-    assert _decide("touch4 x", world["cwd"]) == "prompt"  # the newest survive
+    # the packs' entries, used on every miss, were kept while older user versions went
+    assert calls.count("catastrophic.rules") == 1
+    assert calls.count("u.rules") == 6

@@ -313,8 +313,9 @@ def _load_files(files: tuple[RuleFile, ...], folder: str | None) -> Policy:
             if payload is not None:
                 try:
                     part = _policy_from_plain(payload)
-                except ValueError:
-                    part = None
+                    os.utime(path)  # recently used: pruning drops the oldest entries first
+                except (ValueError, OSError):
+                    pass
         if part is None:
             part = evaluate_file(f, policy.host_executables)
             if folder is not None:
