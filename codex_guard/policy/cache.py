@@ -28,7 +28,9 @@ so an entry is only read when it and its folder are owned by this user and writa
 else (:func:`codex_guard._dirs.private_dir`); it must carry the magic and its own key, and every
 value is checked against the expected shape while the objects are rebuilt (a code object or any
 other type is refused). Anything else is a miss and is rewritten. A file that fails to evaluate is
-never cached. ``CODEX_GUARD_NO_CACHE=1`` turns the cache off.
+never cached. The newest 32 whole-policy and 128 per-file entries are kept (a per-file entry
+read on a miss counts as new, so the packs' entries outlive edited user files).
+``CODEX_GUARD_NO_CACHE=1`` turns the cache off.
 """
 
 from __future__ import annotations
