@@ -31,7 +31,7 @@ sys.path[:0] = [{root!r}, {site!r}]
 from codex_guard.policy import cache
 loaded = cache.load({cwd!r})
 from codex_guard import judge
-from codex_guard.policy import globs, guard
+from codex_guard.policy import errors, globs, guard, layers, network, policy, rule
 
 class Command:
     def __init__(self, argv):
