@@ -237,6 +237,13 @@ class GuardRule:
             return object.__getattribute__(self, name)
         raise AttributeError(name)
 
+    def _has_texts(self) -> bool:
+        try:
+            object.__getattribute__(self, "_texts")
+        except AttributeError:
+            return False
+        return True
+
     def _key(self) -> tuple[object, ...]:
         return (*(getattr(self, f) for f in _FIELDS), self.debug())
 
@@ -252,8 +259,14 @@ class GuardRule:
     def to_plain(self) -> tuple[object, ...]:
         """Marshal-able data (the policy cache): the fields in constructor order, globs as
         their text, the source as :meth:`Source.to_plain`, then the :meth:`debug` text."""
+        # a rule read from the cache: its glob texts, without building the globs
+        cached = self._texts if self._has_texts() else ()
+        texts = dict(zip(_GLOBS, cached, strict=False))
         out: list[object] = []
         for f in _FIELDS:
+            if f in texts:
+                out.append(texts[f])
+                continue
             v = getattr(self, f)
             if f == "operands":
                 v = tuple(tuple(p.text for p in alts) for alts in v)
@@ -263,7 +276,8 @@ class GuardRule:
                 v = v.to_plain()
             out.append(v)
         # as UTF-8 bytes: marshal loads bytes without decoding them (the text is rarely needed)
-        out.append(self.debug().encode("utf-8", "surrogatepass"))
+        debug = self._debug
+        out.append(debug if isinstance(debug, bytes) else debug.encode("utf-8", "surrogatepass"))
         return tuple(out)
 
     @classmethod
