@@ -17,15 +17,17 @@ with the reason it gives, never a silent allow. Three findings are decided here:
 
 from __future__ import annotations
 
-import fnmatch
 import os
 
 from codex_guard.policy.guard import ArgvContext
-from codex_guard.policy.layers import UNTRUSTED_PROJECT, LoadedPolicy
+from codex_guard.policy.layers import UNTRUSTED_PROJECT
 from codex_guard.policy.rule import RuleMatch
-from codex_guard.shell import Analysis, Command
-from codex_guard.shell.analyze import REASON_FORK_BOMB
 from codex_guard.verdict import FORBIDDEN, PROMPT, Match, Verdict, stricter
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from codex_guard.policy.layers import LoadedPolicy
+    from codex_guard.shell import Analysis, Command
 
 # Variables whose value decides which code runs (ld.so(8), bash(1), git(1), python(1), node(1)).
 RISKY_VARIABLES = frozenset(
@@ -61,7 +63,7 @@ _HARMLESS_GIT = frozenset(
         "GIT_FLUSH",
     }
 )
-_CONTEXT_FIELDS = frozenset(getattr(ArgvContext, "__dataclass_fields__", {}))
+_CONTEXT_FIELDS = frozenset(ArgvContext.__slots__)  # the context's constructor keywords
 _NEUTRAL_ARG = "--help"  # an argument no rule should find dangerous
 _DECLARERS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 
@@ -149,6 +151,9 @@ def dynamic_program_matches(loaded: LoadedPolicy, c: Command) -> list[tuple[str,
     glob = not any(ch in c.argv[0] for ch in "$`(")  # a pattern such as r? rather than $X
     name = c.argv[0].rsplit("/", 1)[-1]
 
+    if glob:
+        import fnmatch  # only for a program name that is a pattern
+
     def could_be(program: str) -> bool:
         return not glob or fnmatch.fnmatchcase(program, name)
 
@@ -222,6 +227,8 @@ def judge(loaded: LoadedPolicy, analysis: Analysis, cwd: str | None) -> Verdict:
             risky.setdefault(name, None)
     for name in risky:
         v.raise_to(PROMPT, f"sets {name}, which changes what code runs")
+    if analysis.unsupported:
+        from codex_guard.shell.analyze import REASON_FORK_BOMB  # only when something is unsupported
     for reason in analysis.unsupported:
         if reason == REASON_FORK_BOMB:
             v.raise_to(FORBIDDEN, f"codex-guard forbids this command: {reason}")

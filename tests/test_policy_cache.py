@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import marshal
 import os
-import pickle
 from pathlib import Path
 
 import pytest
 
 from codex_guard.judge import judge
-from codex_guard.policy import cache
+from codex_guard.policy import cache, layers
 from codex_guard.policy.errors import PolicyError
+from codex_guard.policy.layers import RuleFile
+from codex_guard.policy.policy import Policy
 from codex_guard.shell import analyze_script
 
 from .hookrun import HookEnv, pre_tool
@@ -32,22 +34,20 @@ def _decide(cmd: str, cwd: Path) -> str | None:
     return judge(cache.load(str(cwd)), analyze_script(cmd), str(cwd)).decision
 
 
-def _entries(folder: Path) -> list[Path]:
-    return sorted(folder.glob("policy-*.pickle"))
+def _entries(folder: Path, kind: str = "policy") -> list[Path]:
+    return sorted(folder.glob(f"{kind}-*.marshal"))
 
 
-def _evaluations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count the Starlark evaluations (cache misses) from here on."""
-    from codex_guard.policy import layers
+def _evaluations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the rule files evaluated with Starlark (per-file cache misses) from here on."""
+    calls: list[str] = []
+    real = cache.evaluate_file
 
-    calls: list[int] = []
-    real = layers.load_discovered
+    def counting(f: RuleFile, before: dict[str, list[str]]) -> Policy:
+        calls.append(os.path.basename(f.path))
+        return real(f, before)
 
-    def counting(found: layers.Discovery) -> object:
-        calls.append(len(found.files))
-        return real(found)
-
-    monkeypatch.setattr(cache, "load_discovered", counting)
+    monkeypatch.setattr(cache, "evaluate_file", counting)
     return calls
 
 
@@ -57,9 +57,12 @@ def test_hit_reuses_the_evaluation(world: dict[str, Path], monkeypatch: pytest.M
     )
     calls = _evaluations(monkeypatch)
     assert _decide("touch x", world["cwd"]) == "prompt"
+    assert "u.rules" in calls and "catastrophic.rules" in calls
+    n = len(calls)
     assert _decide("touch y", world["cwd"]) == "prompt"
-    assert len(calls) == 1
+    assert len(calls) == n
     (entry,) = _entries(world["cache"])
+    assert len(_entries(world["cache"], "file")) == n
     assert entry.stat().st_mode & 0o777 == 0o600
     assert world["cache"].stat().st_mode & 0o777 == 0o700
 
@@ -97,6 +100,8 @@ def test_broken_file_is_never_cached(world: dict[str, Path]) -> None:
     with pytest.raises(PolicyError):
         cache.load(str(world["cwd"]))
     assert _entries(world["cache"]) == []
+    packs = [n for n in os.listdir(layers.PACKS_DIR) if n.endswith(".rules")]
+    assert len(_entries(world["cache"], "file")) == len(packs)  # the packs only
     with pytest.raises(PolicyError):  # still broken on the next call, not a cached success
         cache.load(str(world["cwd"]))
 
@@ -109,31 +114,96 @@ def test_corrupt_entry_is_a_miss_and_is_rewritten(
     )
     assert _decide("touch x", world["cwd"]) == "prompt"
     (entry,) = _entries(world["cache"])
-    entry.write_bytes(b"\x80\x05garbage")
+    for f in [entry, *_entries(world["cache"], "file")]:
+        f.write_bytes(b"\x80\x05garbage")
     calls = _evaluations(monkeypatch)
     assert _decide("touch x", world["cwd"]) == "prompt"
-    assert len(calls) == 1
-    assert cache._read(str(entry), entry.read_bytes().hex()) is None  # header check
-    assert pickle.loads(entry.read_bytes())[0] == "codex-guard-policy-cache/1"
+    assert "u.rules" in calls
+    assert cache._read(str(entry), entry.read_bytes().hex()) is None  # key check
+    assert marshal.loads(entry.read_bytes())[0] == cache._MAGIC
 
 
-class _Evil:
-    def __reduce__(self) -> tuple[object, ...]:
-        return (os.system, ("touch /tmp/codex-guard-pwned",))
+def _forge(entry: Path, payload: object) -> None:
+    magic, key, _ = marshal.loads(entry.read_bytes())
+    entry.write_bytes(marshal.dumps((magic, key, payload)))
 
 
-def test_forged_entry_cannot_run_code(
-    world: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    marker = Path("/tmp/codex-guard-pwned")
-    marker.unlink(missing_ok=True)
-    assert _decide("touch x", world["cwd"]) is None
+def test_forged_entries_are_misses(world: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entry with the right magic and key but anything other than the expected data (a code
+    object marshal can carry, a wrong shape, a foreign type deep inside) is a miss: nothing in
+    it is run, and the policy is evaluated again."""
+    (world["home"] / "rules" / "u.rules").write_text(
+        'prefix_rule(pattern=["touch"], decision="prompt")\n'
+    )
+    assert _decide("touch x", world["cwd"]) == "prompt"
     (entry,) = _entries(world["cache"])
-    entry.write_bytes(pickle.dumps(("codex-guard-policy-cache/1", "k", _Evil())))
-    calls = _evaluations(monkeypatch)
-    assert _decide("touch x", world["cwd"]) is None
+    marker = world["cwd"] / "pwned"
+    code = compile(f"open({str(marker)!r}, 'w').close()", "<forged>", "exec")
+    good = marshal.loads(entry.read_bytes())[2]
+    rules = dict(good[0][0])
+    rules["touch"] = [("touch", (), "allow", None, ("x", 1, "user"), code)]
+    forgeries: list[object] = [
+        code,
+        (code,) * 4,
+        ((rules, *good[0][1:]), *good[1:]),
+        ((rules, *good[0][1:]), *good[1:], "extra"),
+        ({"touch": [("rm", (), "allow", None, ("x", 1, "user"), False)]}, *good[0][1:]),
+        ((*good[0][:2], [code], *good[0][3:]), *good[1:]),
+    ]
+    for payload in forgeries:
+        _forge(entry, payload)
+        for f in _entries(world["cache"], "file"):
+            _forge(f, code)
+        calls = _evaluations(monkeypatch)
+        assert _decide("touch x", world["cwd"]) == "prompt"
+        assert "u.rules" in calls
     assert not marker.exists()
-    assert len(calls) == 1
+    _forge(entry, good)
+    calls = _evaluations(monkeypatch)
+    assert _decide("touch x", world["cwd"]) == "prompt"
+    assert calls == []
+
+
+def test_a_fifo_in_place_of_an_entry_is_a_miss(
+    world: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading an entry never blocks: a FIFO planted where an entry was is not waited on."""
+    (world["home"] / "rules" / "u.rules").write_text(
+        'prefix_rule(pattern=["touch"], decision="prompt")\n'
+    )
+    assert _decide("touch x", world["cwd"]) == "prompt"
+    (entry,) = _entries(world["cache"])
+    entry.unlink()
+    os.mkfifo(entry, 0o600)
+    calls = _evaluations(monkeypatch)
+    assert _decide("touch x", world["cwd"]) == "prompt"  # served by the per-file entries
+    assert calls == []
+    assert entry.is_file()  # rewritten as a regular file
+
+
+def test_entries_others_could_write_are_ignored(
+    world: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """marshal is not safe against crafted data: an entry (or a cache folder) that someone else
+    could have written is never read."""
+    (world["home"] / "rules" / "u.rules").write_text(
+        'prefix_rule(pattern=["touch"], decision="prompt")\n'
+    )
+    assert _decide("touch x", world["cwd"]) == "prompt"
+    entries = [*_entries(world["cache"]), *_entries(world["cache"], "file")]
+    for f in entries:
+        f.chmod(0o666)
+    calls = _evaluations(monkeypatch)
+    assert _decide("touch x", world["cwd"]) == "prompt"
+    assert "u.rules" in calls and "catastrophic.rules" in calls
+    world["cache"].chmod(0o777)
+    try:
+        calls = _evaluations(monkeypatch)
+        assert _decide("touch x", world["cwd"]) == "prompt"
+        assert _decide("touch x", world["cwd"]) == "prompt"
+        assert calls.count("u.rules") == 2  # a shared folder: no cache at all
+    finally:
+        world["cache"].chmod(0o700)
 
 
 def test_hook_process_sees_an_edit_through_the_cache(tmp_path: Path) -> None:
@@ -143,7 +213,7 @@ def test_hook_process_sees_an_edit_through_the_cache(tmp_path: Path) -> None:
     )
     first = env.run(pre_tool("touch a", str(tmp_path)))
     assert first.returncode == 0 and first.stdout == b""
-    assert list((tmp_path / "cache").glob("policy-*.pickle"))
+    assert list((tmp_path / "cache").glob("policy-*.marshal"))
     rules.write_text('prefix_rule(pattern=["touch"], decision="forbidden", justification="no")\n')
     second = env.run(pre_tool("touch a", str(tmp_path)))
     assert b'"permissionDecision":"deny"' in second.stdout
@@ -155,53 +225,65 @@ def test_no_cache_switch(world: dict[str, Path], monkeypatch: pytest.MonkeyPatch
     calls = _evaluations(monkeypatch)
     _decide("ls", world["cwd"])
     _decide("ls", world["cwd"])
-    assert len(calls) == 2
+    assert calls.count("catastrophic.rules") == 2
     assert not world["cache"].exists()
 
 
-class _Reducer:
-    def __init__(self, fn: object, args: tuple[object, ...]) -> None:
-        self.fn, self.args = fn, args
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (self.fn, self.args)
-
-
-def test_codex_guard_functions_are_refused_too(world: dict[str, Path], tmp_path: Path) -> None:
-    from codex_guard import cli
-    from codex_guard.audit.files import write_sidecar
-
-    target = tmp_path / "pwned.json"
-    for fn, args in ((write_sidecar, (str(target), {"x": 1})), (cli.main, (["--version"],))):
-        entry = tmp_path / "entry.pickle"
-        entry.write_bytes(pickle.dumps(("codex-guard-policy-cache/1", "k", _Reducer(fn, args))))
-        assert cache._read(str(entry), "k") is None
-    assert not target.exists()
-
-
-def test_allow_list_covers_a_real_policy(world: dict[str, Path]) -> None:
-    """Every global a real entry (packs with guard rules, a network rule, a host executable)
-    refers to is on the allow-list, and nothing else is needed."""
+def test_entries_rebuild_an_equal_policy(world: dict[str, Path]) -> None:
+    """A real policy (packs with guard rules, a network rule, a host executable, a rule with
+    alternatives) read back from the cache, whole or file by file, equals the one a single
+    parser builds over all files."""
     (world["home"] / "rules" / "n.rules").write_text(
-        'prefix_rule(pattern=["deploy"], decision="prompt", match=["deploy x"])\n'
+        'prefix_rule(pattern=["deploy", ["a", "b"]], decision="prompt", match=["deploy a"],'
+        ' justification="why")\n'
         'network_rule(host="example.com", protocol="https", decision="allow")\n'
         'host_executable(name="git", paths=["/usr/bin/git"])\n'
     )
-    _decide("ls", world["cwd"])
-    seen: set[tuple[str, str]] = set()
-
-    class Recorder(pickle.Unpickler):
-        def find_class(self, module: str, name: str) -> object:
-            seen.add((module, name))
-            return super().find_class(module, name)
-
+    found = layers.discover(str(world["cwd"]))
+    reference = layers.load_discovered(found)
+    assert reference.policy.guard_rules and reference.policy.network_rules
+    assert cache.load(str(world["cwd"])) == reference  # cold: evaluated file by file
+    assert cache.load(str(world["cwd"])) == reference  # the whole entry
     (entry,) = _entries(world["cache"])
-    with entry.open("rb") as fh:
-        Recorder(fh).load()
-    assert seen <= cache._ALLOWED_GLOBALS
-    assert ("codex_guard.policy.guard", "GuardRule") in seen
-    with entry.open("rb") as fh:
-        assert isinstance(cache._Unpickler(fh).load()[2], cache.LoadedPolicy)
+    entry.unlink()
+    assert cache.load(str(world["cwd"])) == reference  # from the per-file entries
+    assert cache.load_found(found, None) == reference
+
+
+def test_editing_one_file_re_evaluates_only_that_file(
+    world: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = world["home"] / "rules"
+    (rules / "a.rules").write_text('prefix_rule(pattern=["touch"], decision="prompt")\n')
+    (rules / "b.rules").write_text('prefix_rule(pattern=["mv"], decision="prompt")\n')
+    assert _decide("touch x", world["cwd"]) == "prompt"
+    calls = _evaluations(monkeypatch)
+    (rules / "b.rules").write_text('prefix_rule(pattern=["mv"], decision="forbidden")\n')
+    assert _decide("mv x y", world["cwd"]) == "forbidden"
+    assert calls == ["b.rules"]
+
+
+def test_a_file_is_re_evaluated_when_host_executables_before_it_change(
+    world: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file's prefix-rule examples are validated with the host executables of the files
+    before it, so its entry is keyed on them: changing them re-validates the file, and an
+    example that no longer holds fails exactly as a cold evaluation does."""
+    rules = world["home"] / "rules"
+    (rules / "a.rules").write_text('host_executable(name="git", paths=["/usr/bin/git"])\n')
+    (rules / "b.rules").write_text(
+        'prefix_rule(pattern=["git", "status"], match=["/usr/bin/git status"])\n'
+    )
+    assert _decide("git status", world["cwd"]) == "allow"
+    calls = _evaluations(monkeypatch)
+    (rules / "a.rules").write_text('host_executable(name="git", paths=["/opt/git"])\n')
+    with pytest.raises(PolicyError) as cached:
+        cache.load(str(world["cwd"]))
+    assert calls == ["a.rules", "b.rules"]
+    with pytest.raises(PolicyError) as cold:
+        layers.load(str(world["cwd"]))
+    assert cached.value.message == cold.value.message
+    assert cached.value.location() == cold.value.location()
 
 
 def test_catalogue_cache_is_private_and_untrusted_when_writable(
@@ -228,3 +310,18 @@ def test_catalogue_cache_is_private_and_untrusted_when_writable(
     entry.chmod(0o600)
     folder.chmod(0o777)
     assert catalogue._read_toml(str(src)) == {"a": 1}
+
+
+def test_old_entries_are_pruned(world: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "_KEEP", 2)
+    monkeypatch.setattr(cache, "_KEEP_FILES", 5)
+    calls = _evaluations(monkeypatch)
+    rules = world["home"] / "rules" / "u.rules"
+    for i in range(6):
+        rules.write_text(f'prefix_rule(pattern=["touch{i}"], decision="prompt")\n')
+        assert _decide(f"touch{i} x", world["cwd"]) == "prompt"
+    assert len(_entries(world["cache"])) == 2
+    assert len(_entries(world["cache"], "file")) == 5
+    # the packs' entries, used on every miss, were kept while older user versions went
+    assert calls.count("catastrophic.rules") == 1
+    assert calls.count("u.rules") == 6

@@ -13,15 +13,27 @@ A rule glob (``**`` any text, ``*`` any text without ``/``, ``?`` one character 
   is only a possible one (:data:`MAYBE`).
 
 Spelling globs (containing ``$``) and contains-globs (``**…**``) look at the source text only.
+
+``re`` is imported, and a glob compiled, only when an operand really has to be tested against it
+(hook start-up, issue 8): a glob whose literal start the text does not share fails without one.
 """
 
 from __future__ import annotations
 
 import posixpath
-import re
-from typing import Any
 
 from codex_guard.policy.paths import normalize_lexically
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+    from typing import Any, TypeAlias
+
+    # A glob as tokens for intersection tests: ("c", chars, negated) one character of a set
+    # (or of its complement), ("*",) any run without "/", ("**",) any run. ``glob`` marks
+    # wildcards that come from bash pathname expansion (they never produce a leading "." or a
+    # leading "~").
+    _Tok: TypeAlias = tuple[Any, ...]
 
 # Variables whose value codex-guard knows well enough to match paths by (after the shell layer's
 # own resolution): each spelling maps to the path it stands for.
@@ -34,9 +46,24 @@ _KNOWN_VARS = {
     "XDG_STATE_HOME": "~/.local/state",
     "PWD": ".",
 }
-_VAR_RE = re.compile(
+_VAR_RE = (
     r"\$\{(?P<b>[A-Za-z_][A-Za-z0-9_]*)(?:(?::?[-=?+])[^}]*)?\}|\$(?P<s>[A-Za-z_][A-Za-z0-9_]*)"
 )
+_PWD_SUBST = r"\$\(\s*pwd\s*\)|`\s*pwd\s*`"
+_BRACES = r"\{([^{}]*,[^{}]*)\}"
+_COMPILED: dict[str, re.Pattern[str]] = {}
+
+
+def _rx(source: str) -> re.Pattern[str]:
+    """``re.compile(source)``, compiled (and ``re`` imported) on first use."""
+    rx = _COMPILED.get(source)
+    if rx is None:
+        import re
+
+        rx = _COMPILED[source] = re.compile(source)
+    return rx
+
+
 _MAX_PATTERN_TOKENS = 2048
 # The shell layer's names for what find/xargs produce below a known root (`./$FIND_RESULT`).
 _BELOW_VARS = frozenset({"FIND_RESULT", "XARGS_INPUT"})
@@ -45,6 +72,8 @@ _BELOW_VARS = frozenset({"FIND_RESULT", "XARGS_INPUT"})
 def glob_to_regex(pattern: str) -> re.Pattern[str]:
     """Compile a path glob: ``**`` any text, ``*`` any text without ``/``, ``?`` one non-``/``
     character, ``[…]`` a character class; everything else literal."""
+    import re
+
     out = []
     i, n = 0, len(pattern)
     while i < n:
@@ -72,12 +101,6 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
             out.append(re.escape(c))
         i += 1
     return re.compile("".join(out) + r"\Z", re.S)
-
-
-# A glob as tokens for intersection tests: ("c", chars, negated) one character of a set (or of
-# its complement), ("*",) any run without "/", ("**",) any run. ``glob`` marks wildcards that come
-# from bash pathname expansion (they never produce a leading "." or a leading "~").
-_Tok = tuple[Any, ...]
 
 
 def _class_chars(body: str) -> frozenset[str]:
@@ -232,7 +255,7 @@ def expand_braces(word: str, limit: int = 64) -> list[str]:
     todo = [word]
     while todo and len(out) < limit:
         w = todo.pop(0)
-        m = re.search(r"\{([^{}]*,[^{}]*)\}", w)
+        m = _rx(_BRACES).search(w)
         if m is None:
             out.append(w)
             continue
@@ -241,16 +264,13 @@ def expand_braces(word: str, limit: int = 64) -> list[str]:
     return out or [word]
 
 
-_PWD_SUBST = re.compile(r"\$\(\s*pwd\s*\)|`\s*pwd\s*`")
-
-
 def _resolve_vars(arg: str) -> str:
     def sub(m: re.Match[str]) -> str:
         name = m.group("b") or m.group("s")
         known = _KNOWN_VARS.get(name)
         return known if known is not None else m.group(0)
 
-    return _VAR_RE.sub(sub, _PWD_SUBST.sub(".", arg))
+    return _rx(_VAR_RE).sub(sub, _rx(_PWD_SUBST).sub(".", arg))
 
 
 def _normalise(a: str) -> str:
@@ -362,11 +382,41 @@ def _has_glob(s: str) -> bool:
     return any(ch in s for ch in "*?[")
 
 
+def literal_ends(glob: str) -> tuple[str, str]:
+    """The text every match of ``glob`` starts with and ends with: the characters before its
+    first ``*``, ``?`` or ``[`` and after its last ``*``, ``?``, ``[`` or ``]`` (the whole glob
+    twice when it has none)."""
+    start = end = glob
+    for i, ch in enumerate(glob):
+        if ch in "*?[":
+            start = glob[:i]
+            break
+    for i in range(len(glob) - 1, -1, -1):
+        if glob[i] in "*?[]":
+            end = glob[i + 1 :]
+            break
+    return start, end
+
+
+def glob_match(glob: str, text: str) -> bool:
+    """Whether ``text`` matches ``glob`` as a whole (:func:`glob_to_regex`). ``*`` and ``**``
+    are decided directly; other globs compile their regex only when ``text`` has the glob's
+    literal start and end."""
+    if glob == "*":
+        return "/" not in text
+    if glob == "**":
+        return True
+    start, end = literal_ends(glob)
+    if not (text.startswith(start) and text.endswith(end)):
+        return False
+    return cached_regex(glob).match(text) is not None
+
+
 class Pattern:
     """A rule glob: its regex and tokens (compiled on first use, shared between rules), and
     whether it is a spelling glob (``$``)."""
 
-    __slots__ = ("_regex", "_tokens", "spelling", "text")
+    __slots__ = ("_end", "_regex", "_start", "_tokens", "spelling", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -374,20 +424,29 @@ class Pattern:
         # source text only, never at what a run-time word or a bash glob may expand to
         contains = len(text) > 4 and text.startswith("**") and text.endswith("**")
         self.spelling = "$" in text or contains
+        self._start: str | None = None  # literal_ends, on first use
+        self._end = ""
         self._regex: re.Pattern[str] | None = None
         self._tokens: list[_Tok] | None = None
 
-    def __getstate__(self) -> tuple[None, dict[str, object]]:
-        # the regex and tokens are derived from the text: a pickled policy (policy/cache.py)
-        # carries only the text and recompiles what a command really consults
-        return None, {"text": self.text, "spelling": self.spelling}
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Pattern) and self.text == other.text
 
-    def __setstate__(self, state: tuple[None, dict[str, object]]) -> None:
-        _, slots = state
-        self.text = str(slots["text"])
-        self.spelling = bool(slots["spelling"])
-        self._regex = None
-        self._tokens = None
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return f"Pattern({self.text!r})"
+
+    def match(self, text: str) -> bool:
+        """Whether ``text`` matches the glob as a whole (:func:`glob_match`)."""
+        if self._start is None:
+            if self.text == "**":
+                return True
+            self._start, self._end = literal_ends(self.text)
+        if not (text.startswith(self._start) and text.endswith(self._end)):
+            return False
+        return self.regex.match(text) is not None
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -408,6 +467,7 @@ _REGEX_CACHE: dict[str, re.Pattern[str]] = {}
 
 
 def cached_regex(text: str) -> re.Pattern[str]:
+    """:func:`glob_to_regex` of ``text``, compiled once per process."""
     rx = _REGEX_CACHE.get(text)
     if rx is None:
         rx = _REGEX_CACHE[text] = glob_to_regex(text)
@@ -416,7 +476,7 @@ def cached_regex(text: str) -> re.Pattern[str]:
 
 def _dyn_tokens(pattern: str) -> list[_Tok]:
     toks: list[_Tok] = []
-    for part in re.split("([\0\1\2])", pattern):
+    for part in _rx("([\0\1\2])").split(pattern):
         if part == "\0":
             toks.append(("**", "dyn"))
         elif part == "\1":
@@ -448,15 +508,15 @@ def operand_hit(
     """
     variants = operand_variants(op)
     # spelling globs see the source text only
-    spelled = any(p.regex.match(v) for p in pats if p.spelling for v in variants)
-    if spelled and not any(p.regex.match(v) for p in nots for v in variants):
+    spelled = any(p.match(v) for p in pats if p.spelling for v in variants)
+    if spelled and not any(p.match(v) for p in nots for v in variants):
         return "yes"
     path_pats = [p for p in pats if not p.spelling]
     if not path_pats:
         return None
-    literal_hits = [v for v in variants if any(p.regex.match(v) for p in path_pats)]
+    literal_hits = [v for v in variants if any(p.match(v) for p in path_pats)]
     if literal_hits:
-        if any(not any(p.regex.match(v) for p in nots) for v in literal_hits):
+        if any(not any(p.match(v) for p in nots) for v in literal_hits):
             return "yes"
         return None
     normalised = variants - {op} if len(variants) > 1 else variants
@@ -478,7 +538,7 @@ def operand_hit(
         except OutOfBudget:
             return MAYBE
         shown = pattern.replace("\0", "**").replace("\1", "**").replace("\2", "*")
-        if any(p.regex.match(shown) for p in nots):
+        if any(p.match(shown) for p in nots):
             continue
         return MAYBE if runtime else "yes"
     return None

@@ -28,32 +28,42 @@ matching live in :mod:`codex_guard.policy.globs`.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
-from codex_guard.policy import rshlex
 from codex_guard.policy.globs import (
     MATCH_STEPS,
     MAYBE,
     Pattern,
-    cached_regex,
+    glob_match,
     operand_hit,
 )
-from codex_guard.policy.rule import RuleMatch, Source, rust_debug_str
+from codex_guard.policy.rule import DECISIONS, RuleMatch, Source, rust_debug_str
 
-_SUBST_RE = re.compile(
-    r"(?:\$\(|<\(|>\(|`)\s*(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?P<p>[^\s;|&()`'\"]+)"
-)
-_LITERAL_RE = re.compile(r"'([^'\n]{1,4096})'|\"([^\"\n]{1,4096})\"")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+    from collections.abc import Callable
+    from typing import Any
+
+_SUBST = r"(?:\$\(|<\(|>\(|`)\s*(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?P<p>[^\s;|&()`'\"]+)"
+_LITERAL = r"'([^'\n]{1,4096})'|\"([^\"\n]{1,4096})\""
+_COMPILED: dict[str, re.Pattern[str]] = {}
+
+
+def _rx(source: str) -> re.Pattern[str]:
+    """``re.compile(source)``, compiled (and ``re`` imported) on first use."""
+    rx = _COMPILED.get(source)
+    if rx is None:
+        import re
+
+        rx = _COMPILED[source] = re.compile(source)
+    return rx
+
+
 _WRITE_OPS = frozenset({">", ">>", ">|", "&>", "&>>", "<>", ">&"})
 _READ_OPS = frozenset({"<", "<>"})
 _DEST_OPTIONS = ("-t", "--target-directory")
 RUNTIME_NOTE = " (an operand is only known at run time, so the person decides)"
 
 
-@dataclass(frozen=True)
 class ArgvContext:
     """What the shell layer knows about one command beyond its argv.
 
@@ -68,10 +78,34 @@ class ArgvContext:
         sources: argv index → basenames of the programs whose output makes up that word.
     """
 
-    redirects: tuple[tuple[str, str], ...] = ()
-    stdin_from: tuple[str, ...] = ()
-    dynamic: frozenset[int] = frozenset()
-    sources: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    __slots__ = ("dynamic", "redirects", "sources", "stdin_from")
+
+    def __init__(
+        self,
+        redirects: tuple[tuple[str, str], ...] = (),
+        stdin_from: tuple[str, ...] = (),
+        dynamic: frozenset[int] = frozenset(),
+        sources: tuple[tuple[int, tuple[str, ...]], ...] = (),
+    ) -> None:
+        self.redirects = redirects
+        self.stdin_from = stdin_from
+        self.dynamic = dynamic
+        self.sources = sources
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.redirects, self.stdin_from, self.dynamic, self.sources)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ArgvContext) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"ArgvContext(redirects={self.redirects!r}, stdin_from={self.stdin_from!r}, "
+            f"dynamic={self.dynamic!r}, sources={self.sources!r})"
+        )
 
 
 # ------------------------------------------------------------------------------------ the rule
@@ -79,7 +113,7 @@ class ArgvContext:
 
 def _program_matches(globs: tuple[str, ...], name: str) -> bool:
     for g in globs:
-        if g == name or (("*" in g or "?" in g or "[" in g) and cached_regex(g).match(name)):
+        if g == name or (("*" in g or "?" in g or "[" in g) and glob_match(g, name)):
             return True
     return False
 
@@ -90,36 +124,229 @@ def _has_option(opts: set[str], want: str) -> bool:
     if want in opts:
         return True
     if "*" in want or "?" in want or "[" in want:
-        rx = cached_regex(want)
-        return any(rx.match(o) for o in opts)
+        return any(glob_match(want, o) for o in opts)
     return False
 
 
-@dataclass
-class GuardRule:
-    """A compiled ``guard_rule`` call (see the module docstring and ``docs/rules.md``)."""
+# GuardRule's fields in constructor order (``raw`` is kept as the rule's debug text)
+_FIELDS = (
+    "programs",
+    "decision",
+    "justification",
+    "subcommand",
+    "options",
+    "args",
+    "not_args",
+    "unless_args",
+    "no_args",
+    "value_options",
+    "operands",
+    "not_options",
+    "dest",
+    "literals",
+    "writes",
+    "reads",
+    "stdin_from",
+    "arg_from",
+    "program_from",
+    "source",
+)
+_STRS = ("programs", "subcommand", "not_options", "stdin_from", "arg_from", "program_from")
+# the glob fields, built from their texts on first use in a rule read from the cache
+_GLOBS = ("args", "not_args", "unless_args", "dest", "writes", "reads", "operands")
 
-    programs: tuple[str, ...]
-    decision: str
-    justification: str | None
-    subcommand: tuple[str, ...] = ()
-    options: tuple[tuple[str, ...], ...] = ()
-    args: tuple[Pattern, ...] = ()
-    not_args: tuple[Pattern, ...] = ()
-    unless_args: tuple[Pattern, ...] = ()
-    no_args: bool = False
-    value_options: frozenset[str] = frozenset()
-    operands: tuple[tuple[Pattern, ...], ...] = ()
-    not_options: tuple[str, ...] = ()
-    dest: tuple[Pattern, ...] = ()
-    literals: bool = False
-    writes: tuple[Pattern, ...] = ()
-    reads: tuple[Pattern, ...] = ()
-    stdin_from: tuple[str, ...] = ()
-    arg_from: tuple[str, ...] = ()
-    program_from: tuple[str, ...] = ()
-    source: Source = field(default_factory=lambda: Source("<memory>"))
-    raw: dict[str, Any] = field(default_factory=dict)
+
+def _strings(v: object) -> bool:
+    """Whether ``v`` is a tuple of strings (``str.join`` checks the items in C)."""
+    if type(v) is not tuple:
+        return False
+    try:
+        "".join(v)
+    except TypeError:
+        return False
+    return True
+
+
+def _debug_text(raw: dict[str, Any]) -> str:
+    return "GuardRule { " + ", ".join(f"{k}: {v!r}" for k, v in raw.items()) + " }"
+
+
+class GuardRule:
+    """A compiled ``guard_rule`` call (see the module docstring and ``docs/rules.md``).
+
+    ``raw`` (the bound builtin arguments) is only kept as the rule's :meth:`debug` text.
+    """
+
+    __slots__ = (*_FIELDS, "_debug", "_texts")
+    _texts: tuple[tuple[Any, ...], ...]  # glob texts of a rule read from the cache
+
+    def __init__(
+        self,
+        programs: tuple[str, ...],
+        decision: str,
+        justification: str | None,
+        subcommand: tuple[str, ...] = (),
+        options: tuple[tuple[str, ...], ...] = (),
+        args: tuple[Pattern, ...] = (),
+        not_args: tuple[Pattern, ...] = (),
+        unless_args: tuple[Pattern, ...] = (),
+        no_args: bool = False,
+        value_options: frozenset[str] = frozenset(),
+        operands: tuple[tuple[Pattern, ...], ...] = (),
+        not_options: tuple[str, ...] = (),
+        dest: tuple[Pattern, ...] = (),
+        literals: bool = False,
+        writes: tuple[Pattern, ...] = (),
+        reads: tuple[Pattern, ...] = (),
+        stdin_from: tuple[str, ...] = (),
+        arg_from: tuple[str, ...] = (),
+        program_from: tuple[str, ...] = (),
+        source: Source | None = None,
+        raw: dict[str, Any] | None = None,
+    ) -> None:
+        self.programs = programs
+        self.decision = decision
+        self.justification = justification
+        self.subcommand = subcommand
+        self.options = options
+        self.args = args
+        self.not_args = not_args
+        self.unless_args = unless_args
+        self.no_args = no_args
+        self.value_options = value_options
+        self.operands = operands
+        self.not_options = not_options
+        self.dest = dest
+        self.literals = literals
+        self.writes = writes
+        self.reads = reads
+        self.stdin_from = stdin_from
+        self.arg_from = arg_from
+        self.program_from = program_from
+        self.source = Source("<memory>") if source is None else source
+        self._debug: str | bytes = _debug_text(raw or {})
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached for an unset slot: the glob fields of a rule read from the cache, built
+        # when a command first gets that far into the rule
+        if name in _GLOBS:
+            texts = object.__getattribute__(self, "_texts")
+            for f, t in zip(_GLOBS[:-1], texts, strict=False):
+                setattr(self, f, tuple(Pattern(x) for x in t))
+            self.operands = tuple(tuple(Pattern(x) for x in alts) for alts in texts[-1])
+            return object.__getattribute__(self, name)
+        raise AttributeError(name)
+
+    def _has_texts(self) -> bool:
+        try:
+            object.__getattribute__(self, "_texts")
+        except AttributeError:
+            return False
+        return True
+
+    def _key(self) -> tuple[object, ...]:
+        return (*(getattr(self, f) for f in _FIELDS), self.debug())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GuardRule) and self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in _FIELDS)
+        return f"GuardRule({inner})"
+
+    def to_plain(self) -> tuple[object, ...]:
+        """Marshal-able data (the policy cache): the fields in constructor order, globs as
+        their text, the source as :meth:`Source.to_plain`, then the :meth:`debug` text."""
+        # a rule read from the cache: its glob texts, without building the globs
+        cached = self._texts if self._has_texts() else ()
+        texts = dict(zip(_GLOBS, cached, strict=False))
+        out: list[object] = []
+        for f in _FIELDS:
+            if f in texts:
+                out.append(texts[f])
+                continue
+            v = getattr(self, f)
+            if f == "operands":
+                v = tuple(tuple(p.text for p in alts) for alts in v)
+            elif f in _GLOBS:
+                v = tuple(p.text for p in v)
+            elif f == "source":
+                v = v.to_plain()
+            out.append(v)
+        # as UTF-8 bytes: marshal loads bytes without decoding them (the text is rarely needed)
+        debug = self._debug
+        out.append(debug if isinstance(debug, bytes) else debug.encode("utf-8", "surrogatepass"))
+        return tuple(out)
+
+    @classmethod
+    def from_plain(cls, data: object) -> GuardRule:
+        """The inverse of :meth:`to_plain`, checking every field's shape; the glob objects
+        are built on first use.
+
+        Raises:
+            ValueError: ``data`` does not have the expected shape.
+        """
+        if type(data) is not tuple or len(data) != len(_FIELDS) + 1:
+            raise ValueError("bad GuardRule")
+        (
+            programs,
+            decision,
+            justification,
+            subcommand,
+            options,
+            args,
+            not_args,
+            unless_args,
+            no_args,
+            value_options,
+            operands,
+            not_options,
+            dest,
+            literals,
+            writes,
+            reads,
+            stdin_from,
+            arg_from,
+            program_from,
+            source,
+            debug,
+        ) = data
+        strs = (programs, subcommand, not_options, stdin_from, arg_from, program_from)
+        globs = (args, not_args, unless_args, dest, writes, reads)
+        try:  # tuples of strings: tuple + tuple and str.join check the items in C
+            "".join(sum((*strs, *globs, *options, *operands), ()))
+            ok = type(options) is tuple and type(operands) is tuple
+            ok = ok and type(value_options) is frozenset and _strings(tuple(value_options))
+        except TypeError:
+            ok = False
+        if not (
+            ok
+            and decision in DECISIONS
+            and (justification is None or type(justification) is str)
+            and type(no_args) is bool
+            and type(literals) is bool
+            and type(debug) is bytes
+        ):
+            raise ValueError("bad GuardRule")
+        rule = cls.__new__(cls)
+        rule.programs = programs
+        rule.decision = decision
+        rule.justification = justification
+        rule.subcommand = subcommand
+        rule.options = options
+        rule.no_args = no_args
+        rule.value_options = value_options
+        rule.not_options = not_options
+        rule.literals = literals
+        rule.stdin_from = stdin_from
+        rule.arg_from = arg_from
+        rule.program_from = program_from
+        rule.source = Source.from_plain(source)
+        rule._texts = (*globs, operands)
+        rule._debug = debug
+        return rule
 
     PARAMS = [  # noqa: RUF012 - class-level signature table
         ("program", "list", True),
@@ -305,9 +532,7 @@ class GuardRule:
             if hit is None:
                 return None
             maybe = maybe or hit == MAYBE
-        if self.unless_args and any(
-            p.regex.match(argv[k]) for p in self.unless_args for k in positions
-        ):
+        if self.unless_args and any(p.match(argv[k]) for p in self.unless_args for k in positions):
             return None
         redirects = ctx.redirects if ctx is not None else ()
         for pats, ops in ((self.writes, _WRITE_OPS), (self.reads, _READ_OPS)):
@@ -346,7 +571,7 @@ class GuardRule:
         for k in positions:
             words = [argv[k]]
             if self.literals and ("'" in argv[k] or '"' in argv[k]):
-                words = [a or b for a, b in _LITERAL_RE.findall(argv[k])]
+                words = [a or b for a, b in _rx(_LITERAL).findall(argv[k])]
             for w in words:
                 hit = operand_hit(w, k in dyn and w is argv[k], pats, self.not_args, budget)
                 if hit == "yes":
@@ -364,7 +589,7 @@ class GuardRule:
             progs = [p for k, ps in ctx.sources if k == 0 or not program for p in ps]
         else:
             words = argv[:1] if program else argv[1:]
-            progs = [m.group("p") for a in words for m in _SUBST_RE.finditer(a)]
+            progs = [m.group("p") for a in words for m in _rx(_SUBST).finditer(a)]
         return any(_program_matches(want, p.rsplit("/", 1)[-1]) for p in progs)
 
     def _hit(self, argv: list[str], maybe: bool) -> RuleMatch:
@@ -383,7 +608,8 @@ class GuardRule:
         """A readable summary of the rule, used where a prefix rule shows its pattern."""
 
         def globs(name: str, wrap: str = "<{}>") -> str:
-            vals = list(self.raw[name])
+            field = getattr(self, name)
+            vals = [v if isinstance(v, str) else v.text for v in field]
             return wrap.format("|".join(vals[:4]) + ("|…" if len(vals) > 4 else ""))
 
         progs = list(self.programs)
@@ -392,13 +618,13 @@ class GuardRule:
             out.append("|".join(self.subcommand))
         out += ["|".join(p.text for p in alts) for alts in self.operands]
         out += ["|".join(g) for g in self.options]
-        if self.raw.get("args"):
+        if self.args:
             out.append(globs("args"))
-        if self.raw.get("dest"):
+        if self.dest:
             out.append(globs("dest", "→<{}>"))
-        if self.raw.get("writes"):
+        if self.writes:
             out.append(globs("writes", "><{}>"))
-        if self.raw.get("reads"):
+        if self.reads:
             out.append(globs("reads", "<<{}>"))
         if self.stdin_from:
             out.insert(0, globs("stdin_from", "<{}> |"))
@@ -410,7 +636,10 @@ class GuardRule:
 
     def debug(self) -> str:
         """A one-line rendering of the rule for messages."""
-        return "GuardRule { " + ", ".join(f"{k}: {v!r}" for k, v in self.raw.items()) + " }"
+        text = self._debug
+        if isinstance(text, bytes):  # read from the cache
+            text = self._debug = text.decode("utf-8", "surrogatepass")
+        return text
 
 
 # ------------------------------------------------------------------------------------ examples
@@ -422,7 +651,7 @@ _EXAMPLE_REDIRECTS = frozenset(
 
 def example_argv(ex: list[str]) -> list[str]:
     """An example as the hook would see it: an absolute program path reduced to its basename."""
-    if ex and "/" in ex[0] and not _SUBST_RE.search(ex[0]):
+    if ex and "/" in ex[0] and not _rx(_SUBST).search(ex[0]):
         return [ex[0].rsplit("/", 1)[-1], *ex[1:]]
     return ex
 
@@ -455,9 +684,9 @@ def example_command(ex: list[str]) -> tuple[list[str], ArgvContext]:
     argv = example_argv(argv) if argv else [""]
     dyn = frozenset(k for k, a in enumerate(argv) if k and ("$" in a or "`" in a))
     sources = tuple(
-        (k, tuple(m.group("p").rsplit("/", 1)[-1] for m in _SUBST_RE.finditer(a)))
+        (k, tuple(m.group("p").rsplit("/", 1)[-1] for m in _rx(_SUBST).finditer(a)))
         for k, a in enumerate(argv)
-        if _SUBST_RE.search(a)
+        if _rx(_SUBST).search(a)
     )
     return argv, ArgvContext(tuple(redirects), tuple(upstream), dyn, sources)
 
@@ -476,6 +705,8 @@ def validate_guard_examples(
     A ``match`` example must match with the rule's own decision (not one capped at ``prompt``
     by a run-time operand); a ``not_match`` example must not match at all.
     """
+    from codex_guard.policy import rshlex  # examples are checked on a cache miss only
+
     for ex in not_match:
         argv, ctx = example_command(ex)
         if rule.match(argv, ctx) is not None:

@@ -21,7 +21,6 @@ or the git root); project prompt/forbidden rules always count.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from codex_guard.policy.errors import PolicyError
 from codex_guard.policy.policy import Policy
@@ -31,16 +30,49 @@ SYSTEM_DIR = "/etc/codex"
 UNTRUSTED_PROJECT = "project-untrusted"
 
 
-@dataclass(frozen=True)
 class RuleFile:
-    """One file to load: its path, layer name and whether ``guard_rule`` is available."""
+    """One file to load: its path, layer name and whether ``guard_rule`` is available.
 
-    path: str
-    layer: str
-    guard: bool = False
+    Immutable by convention; equal and hashable by value."""
+
+    __slots__ = ("guard", "layer", "path")
+
+    def __init__(self, path: str, layer: str, guard: bool = False) -> None:
+        self.path = path
+        self.layer = layer
+        self.guard = guard
+
+    def to_plain(self) -> tuple[str, str, bool]:
+        """``(path, layer, guard)``: marshal-able data (the policy cache, cache keys)."""
+        return (self.path, self.layer, self.guard)
+
+    @classmethod
+    def from_plain(cls, data: object) -> RuleFile:
+        """The inverse of :meth:`to_plain`.
+
+        Raises:
+            ValueError: ``data`` does not have the expected shape.
+        """
+        if (
+            type(data) is tuple
+            and len(data) == 3
+            and type(data[0]) is str
+            and type(data[1]) is str
+            and type(data[2]) is bool
+        ):
+            return cls(data[0], data[1], data[2])
+        raise ValueError("bad RuleFile")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RuleFile) and self.to_plain() == other.to_plain()
+
+    def __hash__(self) -> int:
+        return hash(self.to_plain())
+
+    def __repr__(self) -> str:
+        return f"RuleFile(path={self.path!r}, layer={self.layer!r}, guard={self.guard!r})"
 
 
-@dataclass
 class LoadedPolicy:
     """The policy of all layers plus what was loaded from where.
 
@@ -51,10 +83,35 @@ class LoadedPolicy:
         project_trusted: whether Codex trusts that project.
     """
 
-    policy: Policy
-    files: list[RuleFile] = field(default_factory=list)
-    project_root: str | None = None
-    project_trusted: bool = False
+    __slots__ = ("files", "policy", "project_root", "project_trusted")
+
+    def __init__(
+        self,
+        policy: Policy,
+        files: list[RuleFile] | None = None,
+        project_root: str | None = None,
+        project_trusted: bool = False,
+    ) -> None:
+        self.policy = policy
+        self.files = [] if files is None else files
+        self.project_root = project_root
+        self.project_trusted = project_trusted
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LoadedPolicy) and (
+            self.policy,
+            self.files,
+            self.project_root,
+            self.project_trusted,
+        ) == (other.policy, other.files, other.project_root, other.project_trusted)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return (
+            f"LoadedPolicy(policy={self.policy!r}, files={self.files!r}, "
+            f"project_root={self.project_root!r}, project_trusted={self.project_trusted!r})"
+        )
 
 
 def codex_home() -> str:
@@ -124,7 +181,6 @@ def trusted_projects(home: str) -> set[str]:
     return out
 
 
-@dataclass(frozen=True)
 class Discovery:
     """What :func:`discover` found: everything the policy depends on, without evaluating it.
 
@@ -139,11 +195,28 @@ class Discovery:
             trust); a cache may key on their stats (:meth:`fingerprint`).
     """
 
-    files: tuple[RuleFile, ...]
-    requirements: tuple[str, ...] = ()
-    project_root: str | None = None
-    project_trusted: bool = False
-    inputs: tuple[str, ...] = ()
+    __slots__ = ("files", "inputs", "project_root", "project_trusted", "requirements")
+
+    def __init__(
+        self,
+        files: tuple[RuleFile, ...],
+        requirements: tuple[str, ...] = (),
+        project_root: str | None = None,
+        project_trusted: bool = False,
+        inputs: tuple[str, ...] = (),
+    ) -> None:
+        self.files = files
+        self.requirements = requirements
+        self.project_root = project_root
+        self.project_trusted = project_trusted
+        self.inputs = inputs
+
+    def __repr__(self) -> str:
+        return (
+            f"Discovery(files={self.files!r}, requirements={self.requirements!r}, "
+            f"project_root={self.project_root!r}, project_trusted={self.project_trusted!r}, "
+            f"inputs={self.inputs!r})"
+        )
 
     def fingerprint(self) -> tuple[tuple[str, int, int, int] | tuple[str], ...]:
         """``(path, size, mtime_ns, inode)`` of every input (``(path,)`` when missing): equal
@@ -161,9 +234,9 @@ class Discovery:
     def cache_key(self) -> tuple[object, ...]:
         """Everything :func:`load_discovered` depends on: the file list with layers (trust
         changes layer names), the requirements files and the stats of every input. Equal keys
-        mean an equal :class:`LoadedPolicy`."""
+        mean an equal :class:`LoadedPolicy`. Plain data (tuples of str, int, bool, None)."""
         return (
-            self.files,
+            tuple(f.to_plain() for f in self.files),
             self.requirements,
             self.project_root,
             self.project_trusted,

@@ -8,9 +8,7 @@ Nothing in a shell decision uses these rules; they are parsed, validated, listed
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from codex_guard.policy.rule import Source
+from codex_guard.policy.rule import DECISIONS, Source
 
 PROTOCOLS = ("http", "https", "socks5_tcp", "socks5_udp")
 _PROTOCOL_ALIASES = {"https_connect": "https", "http-connect": "https"}
@@ -20,7 +18,6 @@ class NetworkRuleError(ValueError):
     """An invalid ``network_rule`` argument (message: Codex's text after ``invalid rule: ``)."""
 
 
-@dataclass(frozen=True)
 class NetworkRule:
     """One ``network_rule``.
 
@@ -32,11 +29,59 @@ class NetworkRule:
         source: where it was declared.
     """
 
-    host: str
-    protocol: str
-    decision: str
-    justification: str | None = None
-    source: Source = field(default_factory=lambda: Source("<memory>"), compare=False)
+    __slots__ = ("decision", "host", "justification", "protocol", "source")
+
+    def __init__(
+        self,
+        host: str,
+        protocol: str,
+        decision: str,
+        justification: str | None = None,
+        source: Source | None = None,
+    ) -> None:
+        self.host = host
+        self.protocol = protocol
+        self.decision = decision
+        self.justification = justification
+        self.source = Source("<memory>") if source is None else source
+
+    def _key(self) -> tuple[str, str, str, str | None]:  # equality ignores the source
+        return (self.host, self.protocol, self.decision, self.justification)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NetworkRule) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"NetworkRule(host={self.host!r}, protocol={self.protocol!r}, "
+            f"decision={self.decision!r}, justification={self.justification!r}, "
+            f"source={self.source!r})"
+        )
+
+    def to_plain(self) -> tuple[object, ...]:
+        """Marshal-able data (the policy cache): the fields in constructor order."""
+        return (self.host, self.protocol, self.decision, self.justification, self.source.to_plain())
+
+    @classmethod
+    def from_plain(cls, data: object) -> NetworkRule:
+        """The inverse of :meth:`to_plain`.
+
+        Raises:
+            ValueError: ``data`` does not have the expected shape.
+        """
+        if (
+            type(data) is tuple
+            and len(data) == 5
+            and type(data[0]) is str
+            and data[1] in PROTOCOLS
+            and data[2] in DECISIONS
+            and (data[3] is None or type(data[3]) is str)
+        ):
+            return cls(data[0], data[1], data[2], data[3], Source.from_plain(data[4]))
+        raise ValueError("bad NetworkRule")
 
 
 def parse_protocol(raw: str) -> str:

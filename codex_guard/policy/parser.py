@@ -10,24 +10,37 @@ file may also call codex-guard's ``guard_rule`` (see ``guard.py``).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
 from codex_guard.policy import rshlex
 from codex_guard.policy.errors import PolicyError
 from codex_guard.policy.network import NetworkRule, NetworkRuleError, normalize_host, parse_protocol
 from codex_guard.policy.paths import normalize_lexically
 from codex_guard.policy.policy import Policy
-from codex_guard.policy.rule import DECISIONS, PrefixRule, RuleMatch, Source, Token
+from codex_guard.policy.rule import DECISIONS, PrefixRule, RuleMatch, Source
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from codex_guard.policy.rule import Token
 
 
 class _RuleError(Exception):
     """Raised inside a builtin; starlark renders it as ``error: _RuleError: <msg>``."""
 
 
-_LOC_RE = re.compile(r"^ --> (.*):(\d+):(\d+)$", re.M)
+def _locations(text: str) -> list[tuple[int, int]]:
+    r"""``(line, column)`` of every `` --> path:line:col`` line of a starlark error (the same as
+    the regex ``^ --> (.*):(\d+):(\d+)$`` in multi-line mode, without importing ``re``)."""
+    out = []
+    for ln in text.split("\n"):
+        if not ln.startswith(" --> "):
+            continue
+        head, _, col = ln.rpartition(":")
+        _, _, line = head.rpartition(":")
+        if ":" in head and line.isdecimal() and col.isdecimal():
+            out.append((int(line), int(col)))
+    return out
 
 
 def starlark_type(v: object) -> str:
@@ -190,19 +203,28 @@ def _parse_pattern(raw: list[Any]) -> list[Token]:
     return toks
 
 
-@dataclass
 class _Pending:
     """One builtin call whose examples wait for the end of the file."""
 
-    call_index: int
-    rules: list[Any]
-    match: list[list[str]]
-    not_match: list[list[str]]
-    source: Source
-    guard: bool = False
+    __slots__ = ("call_index", "guard", "match", "not_match", "rules", "source")
+
+    def __init__(
+        self,
+        call_index: int,
+        rules: list[Any],
+        match: list[list[str]],
+        not_match: list[list[str]],
+        source: Source,
+        guard: bool = False,
+    ) -> None:
+        self.call_index = call_index
+        self.rules = rules
+        self.match = match
+        self.not_match = not_match
+        self.source = source
+        self.guard = guard
 
 
-@dataclass
 class PolicyParser:
     """Parses rules files in sequence into one :class:`Policy` (Codex ``PolicyParser``).
 
@@ -213,8 +235,13 @@ class PolicyParser:
             default) the first failure raises as in Codex.
     """
 
-    policy: Policy = field(default_factory=Policy)
-    examples: list[ExampleResult] | None = None
+    __slots__ = ("examples", "policy")
+
+    def __init__(
+        self, policy: Policy | None = None, examples: list[ExampleResult] | None = None
+    ) -> None:
+        self.policy = Policy() if policy is None else policy
+        self.examples = examples
 
     def parse(
         self, path: str, contents: str, *, layer: str = "extra", guard_builtins: bool = False
@@ -383,13 +410,12 @@ class PolicyParser:
         tuples = _TupleMasks.find(path, contents, list(builtins)) if maybe_tuples else _NO_TUPLES
 
         def evaluate() -> None:
-            dialect = sl.Dialect.extended()
-            dialect.enable_f_strings = True
+            dialect, standard = _starlark_env()
             module = sl.Module()
             for name, fn in builtins.items():
                 module.add_callable(name, fn)
             ast = sl.parse(path, contents, dialect)
-            sl.eval(module, ast, sl.Globals.standard())
+            sl.eval(module, ast, standard)
 
         try:
             evaluate()
@@ -411,9 +437,9 @@ class PolicyParser:
             try:
                 evaluate()
             except sl.StarlarkError as e:
-                locs = _LOC_RE.findall(str(e))
+                locs = _locations(str(e))
                 if locs:
-                    line, col = int(locs[-1][1]), int(locs[-1][2])
+                    line, col = locs[-1]
             finally:
                 self.policy.rules_by_program, self.policy.guard_rules = saved[0], saved[1]
             raise PolicyError(message, path, line, col)
@@ -456,7 +482,6 @@ class PolicyParser:
         return None
 
 
-@dataclass(frozen=True)
 class ExampleResult:
     """The outcome of one ``match``/``not_match`` example of one rule call.
 
@@ -469,12 +494,38 @@ class ExampleResult:
         matched_by: for a failing ``not_match``, the rule match it produced (Rust debug text).
     """
 
-    source: Source
-    rule: str
-    kind: str
-    example: str
-    passed: bool
-    matched_by: str | None = None
+    __slots__ = ("example", "kind", "matched_by", "passed", "rule", "source")
+
+    def __init__(
+        self,
+        source: Source,
+        rule: str,
+        kind: str,
+        example: str,
+        passed: bool,
+        matched_by: str | None = None,
+    ) -> None:
+        self.source = source
+        self.rule = rule
+        self.kind = kind
+        self.example = example
+        self.passed = passed
+        self.matched_by = matched_by
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.source, self.rule, self.kind, self.example, self.passed, self.matched_by)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ExampleResult) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"ExampleResult(source={self.source!r}, rule={self.rule!r}, kind={self.kind!r}, "
+            f"example={self.example!r}, passed={self.passed!r}, matched_by={self.matched_by!r})"
+        )
 
 
 def _example_results(p: _Pending, host_executables: dict[str, list[str]]) -> list[ExampleResult]:
@@ -526,12 +577,27 @@ def _example_results(p: _Pending, host_executables: dict[str, list[str]]) -> lis
     return out
 
 
+_ENV: list[Any] = []
+
+
+def _starlark_env() -> tuple[Any, Any]:
+    """Codex's dialect (extended, with f-strings) and the standard globals, built once per
+    process (the globals take milliseconds to build)."""
+    if not _ENV:
+        import starlark as sl
+
+        dialect = sl.Dialect.extended()
+        dialect.enable_f_strings = True
+        _ENV.extend([dialect, sl.Globals.standard()])
+    return _ENV[0], _ENV[1]
+
+
 def _starlark_error(text: str, path: str) -> PolicyError:
     text = text.replace("error: _RuleError: ", "error: ")
-    locs = _LOC_RE.findall(text)
+    locs = _locations(text)
     line = col = None
     if locs:
-        line, col = int(locs[-1][1]), int(locs[-1][2])
+        line, col = locs[-1]
     return PolicyError("starlark error: " + text, path, line, col)
 
 
@@ -565,11 +631,13 @@ def _retuple(value: Any, mask: Any) -> Any:
     return tuple(items) if mask[0] == "tuple" else items
 
 
-@dataclass
 class _TupleMasks:
     """Per builtin call (in call order), the tuple masks of its positional and named args."""
 
-    calls: list[tuple[list[Any], dict[str, Any]]] = field(default_factory=list)
+    __slots__ = ("calls",)
+
+    def __init__(self, calls: list[tuple[list[Any], dict[str, Any]]] | None = None) -> None:
+        self.calls: list[tuple[list[Any], dict[str, Any]]] = [] if calls is None else calls
 
     @classmethod
     def find(cls, path: str, contents: str, names: list[str]) -> _TupleMasks:
@@ -578,13 +646,12 @@ class _TupleMasks:
         import starlark as sl
 
         out = cls()
-        dialect = sl.Dialect.extended()
-        dialect.enable_f_strings = True
+        dialect, standard = _starlark_env()
         module = sl.Module()
         module.add_callable("__cg_record", lambda a, k: out.calls.append((a, k)))
         prelude = _MASK_PRELUDE + "".join(_MASK_STUB.format(name=n) for n in names)
         try:
-            sl.eval(module, sl.parse(path, prelude + contents, dialect), sl.Globals.standard())
+            sl.eval(module, sl.parse(path, prelude + contents, dialect), standard)
         except sl.StarlarkError:
             return cls()
         return out
@@ -604,14 +671,208 @@ class _TupleMasks:
 _NO_TUPLES = _TupleMasks()
 
 
+_BUILTINS = ("prefix_rule", "guard_rule", "network_rule")
+_KEYWORDS = frozenset(
+    [
+        "False",
+        "None",
+        "True",
+        "and",
+        "as",
+        "assert",
+        "async",
+        "await",
+        "break",
+        "class",
+        "continue",
+        "def",
+        "del",
+        "elif",
+        "else",
+        "except",
+        "finally",
+        "for",
+        "from",
+        "global",
+        "if",
+        "import",
+        "in",
+        "is",
+        "lambda",
+        "nonlocal",
+        "not",
+        "or",
+        "pass",
+        "raise",
+        "return",
+        "try",
+        "while",
+        "with",
+        "yield",
+    ]
+)
+_STRING_PREFIXES = frozenset(
+    [
+        "r",
+        "u",
+        "R",
+        "U",
+        "f",
+        "F",
+        "fr",
+        "Fr",
+        "fR",
+        "FR",
+        "rf",
+        "rF",
+        "Rf",
+        "RF",
+        "b",
+        "B",
+        "br",
+        "Br",
+        "bR",
+        "BR",
+        "rb",
+        "rB",
+        "Rb",
+        "RB",
+    ]
+)
+_NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_NAME_CHARS = _NAME_START | frozenset("0123456789")
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+
+def _scan_calls(contents: str) -> tuple[dict[str, list[int]], bool] | None:
+    """What :func:`_call_lines` finds, by a plain scan of the source (no ``ast`` import, a cache
+    miss's biggest import): the line of every ``prefix_rule(``/``guard_rule(``/``network_rule(``
+    call in source order, and whether the file may build a tuple (an over-estimate: a comma
+    outside call, list and dict brackets, ``()``, a ``for a, b`` target or the name ``tuple``).
+
+    Returns None for anything outside the plain subset it reads exactly (non-ASCII or ``\r``
+    outside strings, backslash continuations, f-strings with fields, unbalanced brackets); the
+    caller then asks ``ast``.
+    """
+    out: dict[str, list[int]] = {k: [] for k in _BUILTINS}
+    if "\r" in contents or "\x0c" in contents:
+        return None
+    tuples = False
+    stack: list[str] = []  # "(" call, "g" grouping, "[" list, "s" subscript, "{"
+    fors: list[int] = []  # bracket depths of `for` targets not yet closed by `in`
+    prev = ""  # the previous significant token: a name, "str", "num", ")" or an operator
+    fstring = False
+    line, i, n = 1, 0, len(contents)
+    while i < n:
+        c = contents[i]
+        if c == "\n":
+            line += 1
+            i += 1
+            continue
+        if c in " \t":
+            i += 1
+            continue
+        if c == "#":
+            j = contents.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if c in _NAME_START:
+            j = i + 1
+            while j < n and contents[j] in _NAME_CHARS:
+                j += 1
+            name = contents[i:j]
+            if j < n and contents[j] in "'\"" and name in _STRING_PREFIXES:
+                fstring = "f" in name or "F" in name
+                c, i = contents[j], j  # the string itself, below
+            else:
+                if name == "tuple":
+                    tuples = True
+                elif name == "for":
+                    fors.append(len(stack))
+                elif name == "in" and fors and fors[-1] == len(stack):
+                    fors.pop()
+                elif name in out and prev not in (".", "def"):
+                    k = j
+                    while k < n and (contents[k] in " \t" or (stack and contents[k] == "\n")):
+                        k += 1
+                    if k < n and contents[k] == "(":
+                        out[name].append(line)
+                    elif k < n and contents[k] in "#\\)":
+                        return None  # a comment or continuation before `(`, `(prefix_rule)(…)`
+                prev = name
+                i = j
+                continue
+        if c in "'\"":
+            triple = contents.startswith(c * 3, i)
+            end = c * 3 if triple else c
+            j = i + len(end)
+            while True:
+                if j >= n:
+                    return None
+                ch = contents[j]
+                if ch == "\\":
+                    j += 2
+                    continue
+                if ch == "\n" and not triple:
+                    return None
+                if contents.startswith(end, j):
+                    break
+                j += 1
+            if fstring and "{" in contents[i:j]:
+                return None  # a replacement field could hold a call or a tuple
+            line += contents.count("\n", i, j)
+            i = j + len(end)
+            prev, fstring = "str", False
+            continue
+        if c in "0123456789":
+            j = i + 1
+            while j < n and (contents[j] in _NAME_CHARS or contents[j] == "."):
+                j += 1
+            i, prev = j, "num"
+            continue
+        if not c.isascii() or c == "\\":
+            return None
+        after_value = prev in (")", "str") or (prev[:1] in _NAME_START and prev not in _KEYWORDS)
+        if c == "(":
+            stack.append("(" if after_value else "g")
+        elif c == "[":
+            stack.append("s" if after_value else "[")
+        elif c == "{":
+            stack.append("{")
+        elif c in _CLOSERS:
+            if not stack or _CLOSERS[c] != stack[-1].replace("g", "(").replace("s", "["):
+                return None
+            if c == ")" and stack[-1] == "g" and prev == "(":
+                tuples = True  # ()
+            while fors and fors[-1] > len(stack) - 1:
+                fors.pop()
+            stack.pop()
+            c = ")"  # any closer ends a value
+        elif c == "," and (not stack or stack[-1] in "gs" or (fors and fors[-1] == len(stack))):
+            tuples = True
+        prev = c
+        i += 1
+    if stack:
+        return None
+    return out, tuples
+
+
 def _call_lines(contents: str) -> tuple[dict[str, list[int]], bool]:
-    """Line numbers of builtin calls in source order, found with Python's ``ast`` (Starlark's
-    syntax is a subset of Python's), and whether the file may build tuples. Lines label rules
-    with where they come from (empty when the file is not Python-parsable, which also counts as
-    "may build tuples")."""
+    """Line numbers of builtin calls in source order, and whether the file may build tuples.
+    Lines label rules with where they come from. Read by :func:`_scan_calls`; where it cannot
+    be sure, with Python's ``ast`` (Starlark's syntax is a subset of Python's): empty when the
+    file is not Python-parsable, which also counts as "may build tuples"."""
+    scanned = _scan_calls(contents)
+    if scanned is not None:
+        return scanned
+    return _ast_call_lines(contents)
+
+
+def _ast_call_lines(contents: str) -> tuple[dict[str, list[int]], bool]:
+    """:func:`_call_lines` with Python's ``ast``."""
     import ast
 
-    out: dict[str, list[int]] = {"prefix_rule": [], "guard_rule": [], "network_rule": []}
+    out: dict[str, list[int]] = {k: [] for k in _BUILTINS}
     try:
         tree = ast.parse(contents)
     except (SyntaxError, ValueError):

@@ -8,28 +8,29 @@ is the strictest one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
-
 from codex_guard.policy.errors import PolicyError
-from codex_guard.policy.network import NetworkRule
 from codex_guard.policy.paths import absolutize, file_name
 from codex_guard.policy.rule import DECISIONS, PrefixRule, RuleMatch, Source, strictest
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any, Protocol
 
-class ArgvRule(Protocol):
-    """A codex-guard rule that judges a whole argv (see ``guard.py``)."""
+    from codex_guard.policy.network import NetworkRule
 
-    decision: str
-    justification: str | None
+    class ArgvRule(Protocol):
+        """A codex-guard rule that judges a whole argv (see ``guard.py``)."""
 
-    def match(self, argv: list[str], ctx: Any = None) -> RuleMatch | None:
-        """The match for ``argv`` (with the shell layer's ``ArgvContext``, if any) or None."""
-        ...
+        decision: str
+        justification: str | None
+
+        def match(self, argv: list[str], ctx: Any = None) -> RuleMatch | None:
+            """The match for ``argv`` (with the shell layer's ``ArgvContext``, if any) or
+            None."""
+            ...
 
 
-@dataclass
 class Policy:
     """All rules of all loaded files.
 
@@ -41,11 +42,51 @@ class Policy:
         files: every file that contributed, in load order.
     """
 
-    rules_by_program: dict[str, list[PrefixRule]] = field(default_factory=dict)
-    host_executables: dict[str, list[str]] = field(default_factory=dict)
-    guard_rules: list[ArgvRule] = field(default_factory=list)
-    network_rules: list[NetworkRule] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
+    __slots__ = (
+        "_guard_index",
+        "files",
+        "guard_rules",
+        "host_executables",
+        "network_rules",
+        "rules_by_program",
+    )
+
+    def __init__(
+        self,
+        rules_by_program: dict[str, list[PrefixRule]] | None = None,
+        host_executables: dict[str, list[str]] | None = None,
+        guard_rules: list[ArgvRule] | None = None,
+        network_rules: list[NetworkRule] | None = None,
+        files: list[str] | None = None,
+    ) -> None:
+        self.rules_by_program = {} if rules_by_program is None else rules_by_program
+        self.host_executables = {} if host_executables is None else host_executables
+        self.guard_rules = [] if guard_rules is None else guard_rules
+        self.network_rules = [] if network_rules is None else network_rules
+        self.files = [] if files is None else files
+        # (list, length, by exact program, always consulted): built on first guard_matches
+        self._guard_index: tuple[object, int, dict[str, list[int]], list[int]] | None = None
+
+    def _key(self) -> tuple[object, ...]:
+        return (
+            self.rules_by_program,
+            self.host_executables,
+            self.guard_rules,
+            self.network_rules,
+            self.files,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Policy) and self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return (
+            f"Policy(rules_by_program={self.rules_by_program!r}, "
+            f"host_executables={self.host_executables!r}, guard_rules={self.guard_rules!r}, "
+            f"network_rules={self.network_rules!r}, files={self.files!r})"
+        )
 
     def add_rule(self, rule: PrefixRule) -> None:
         """Append ``rule`` after the existing rules for its program."""
@@ -123,12 +164,42 @@ class Policy:
     def guard_matches(self, argv: list[str], ctx: Any = None) -> list[RuleMatch]:
         """Matches of the codex-guard argv rules for ``argv`` (program already a basename);
         ``ctx`` is the command's ``guard.ArgvContext`` (redirects, pipeline, run-time words)."""
+        rules = self.guard_rules
+        if not argv:
+            return []
+        name = argv[0]
+        exact, always = self._guard_candidates()
+        picked = exact.get(name, [])
+        base = name.rsplit("/", 1)[-1]
+        if base != name:
+            picked = picked + exact.get(base, [])
         out = []
-        for g in self.guard_rules:
-            m = g.match(argv, ctx)
+        for i in sorted({*picked, *always}):  # declaration order
+            m = rules[i].match(argv, ctx)
             if m is not None:
                 out.append(m)
         return out
+
+    def _guard_candidates(self) -> tuple[dict[str, list[int]], list[int]]:
+        """The guard rules by exact program name, and those every command must consult (glob
+        program names, rule kinds without ``programs``): a rule of neither kind cannot match a
+        command whose program (or its basename) it does not name."""
+        rules = self.guard_rules
+        idx = self._guard_index
+        if idx is None or idx[0] is not rules or idx[1] != len(rules):
+            exact: dict[str, list[int]] = {}
+            always: list[int] = []
+            for i, g in enumerate(rules):
+                programs = getattr(g, "programs", None)
+                if not isinstance(programs, tuple) or any(
+                    "*" in p or "?" in p or "[" in p for p in programs
+                ):
+                    always.append(i)
+                    continue
+                for p in set(programs):
+                    exact.setdefault(p, []).append(i)
+            idx = self._guard_index = (rules, len(rules), exact, always)
+        return idx[2], idx[3]
 
 
 def evaluation_json_obj(

@@ -18,11 +18,15 @@ after the file rules (``merge_overlay``).
 
 from __future__ import annotations
 
-from typing import Any
-
 from codex_guard.policy.errors import PolicyError
 from codex_guard.policy.policy import Policy
-from codex_guard.policy.rule import PrefixRule, Source, Token
+from codex_guard.policy.rule import PrefixRule, Source
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from codex_guard.policy.rule import Token
 
 _ALLOW_REFUSED = (
     "has decision 'allow', which is not permitted in requirements.toml: Codex merges these rules "

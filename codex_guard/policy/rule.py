@@ -8,8 +8,9 @@ token equals (or, for alternatives, is among) the command token at the same posi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Protocol
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol, TypeAlias
 
 DECISIONS = ("allow", "prompt", "forbidden")
 _RANK = {"allow": 0, "prompt": 1, "forbidden": 2}
@@ -63,20 +64,65 @@ def _debug_opt(value: str | None) -> str:
     return "None" if value is None else f"Some({rust_debug_str(value)})"
 
 
-Token = str | tuple[str, ...]
-"""A pattern token after the first: a literal, or a tuple of alternatives (Codex ``Alts``)."""
+if TYPE_CHECKING:
+    Token: TypeAlias = str | tuple[str, ...]
+    """A pattern token after the first: a literal, or a tuple of alternatives (Codex ``Alts``)."""
 
 
-@dataclass(frozen=True)
 class Source:
-    """Where a rule was declared: the file, the 1-based line (when known) and the layer name."""
+    """Where a rule was declared: the file, the 1-based line (when known) and the layer name.
 
-    path: str
-    line: int | None = None
-    layer: str = "extra"
+    Immutable by convention; equal and hashable by value."""
+
+    __slots__ = ("layer", "line", "path")
+
+    def __init__(self, path: str, line: int | None = None, layer: str = "extra") -> None:
+        self.path = path
+        self.line = line
+        self.layer = layer
+
+    def _key(self) -> tuple[str, int | None, str]:
+        return (self.path, self.line, self.layer)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Source) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Source(path={self.path!r}, line={self.line!r}, layer={self.layer!r})"
+
+    def to_plain(self) -> tuple[str, int | None, str]:
+        """``(path, line, layer)``: marshal-able data (the policy cache)."""
+        return (self.path, self.line, self.layer)
+
+    @classmethod
+    def from_plain(cls, data: object) -> Source:
+        """The inverse of :meth:`to_plain`.
+
+        Raises:
+            ValueError: ``data`` does not have the expected shape.
+        """
+        if (
+            type(data) is tuple
+            and len(data) == 3
+            and type(data[0]) is str
+            and (data[1] is None or type(data[1]) is int)
+            and type(data[2]) is str
+        ):
+            return cls(data[0], data[1], data[2])
+        raise ValueError("bad Source")
 
 
-@dataclass(frozen=True)
+_MEMORY = Source("<memory>")
+
+
+def is_token(t: object) -> bool:
+    """Whether ``t`` is a pattern token: a string or a tuple of strings."""
+    return type(t) is str or (type(t) is tuple and all(type(x) is str for x in t))
+
+
 class PrefixRule:
     """One ``prefix_rule`` for one first-token alternative.
 
@@ -90,12 +136,97 @@ class PrefixRule:
         source: where it was declared.
     """
 
-    first: str
-    rest: tuple[Token, ...]
-    decision: str
-    justification: str | None = None
-    source: Source = field(default_factory=lambda: Source("<memory>"), compare=False)
-    canonical: bool = False
+    __slots__ = ("canonical", "decision", "first", "justification", "rest", "source")
+
+    def __init__(
+        self,
+        first: str,
+        rest: tuple[Token, ...],
+        decision: str,
+        justification: str | None = None,
+        source: Source | None = None,
+        canonical: bool = False,
+    ) -> None:
+        self.first = first
+        self.rest = rest
+        self.decision = decision
+        self.justification = justification
+        self.source = _MEMORY if source is None else source
+        self.canonical = canonical
+
+    def _key(self) -> tuple[object, ...]:  # equality ignores the source
+        return (self.first, self.rest, self.decision, self.justification, self.canonical)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PrefixRule) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"PrefixRule(first={self.first!r}, rest={self.rest!r}, decision={self.decision!r}, "
+            f"justification={self.justification!r}, source={self.source!r}, "
+            f"canonical={self.canonical!r})"
+        )
+
+    def to_plain(self) -> tuple[object, ...]:
+        """Marshal-able data (the policy cache): the fields in constructor order, the source as
+        :meth:`Source.to_plain`."""
+        return (
+            self.first,
+            self.rest,
+            self.decision,
+            self.justification,
+            self.source.to_plain(),
+            self.canonical,
+        )
+
+    @classmethod
+    def from_plain(cls, data: object) -> PrefixRule:
+        """The inverse of :meth:`to_plain`.
+
+        Raises:
+            ValueError: ``data`` does not have the expected shape.
+        """
+        if not (type(data) is tuple and len(data) == 6):
+            raise ValueError("bad PrefixRule")
+        first, rest, decision, just, src, canonical = data
+        if not (
+            type(first) is str
+            and type(rest) is tuple
+            and decision in DECISIONS
+            and (just is None or type(just) is str)
+            and type(canonical) is bool
+            and type(src) is tuple
+            and len(src) == 3
+            and type(src[0]) is str
+            and (src[1] is None or type(src[1]) is int)
+            and type(src[2]) is str
+        ):
+            raise ValueError("bad PrefixRule")
+        for t in rest:
+            if type(t) is not str and not is_token(t):
+                raise ValueError("bad PrefixRule")
+        rule = cls.__new__(cls)
+        rule.first = first
+        rule.rest = rest
+        rule.decision = decision
+        rule.justification = just
+        rule.source = Source(src[0], src[1], src[2])
+        rule.canonical = canonical
+        return rule
+        first, rest, decision, just, src, canonical = data
+        if (
+            type(first) is str
+            and type(rest) is tuple
+            and all(is_token(t) for t in rest)
+            and decision in DECISIONS
+            and (just is None or type(just) is str)
+            and type(canonical) is bool
+        ):
+            return cls(first, rest, decision, just, Source.from_plain(src), canonical)
+        raise ValueError("bad PrefixRule")
 
     @property
     def length(self) -> int:
@@ -137,39 +268,40 @@ class PrefixRule:
         )
 
 
-class RuleLike(Protocol):
-    """What every rule kind offers (``PrefixRule``, ``GuardRule``)."""
+if TYPE_CHECKING:
 
-    @property
-    def decision(self) -> str:
-        """``allow`` | ``prompt`` | ``forbidden``."""
-        ...
+    class RuleLike(Protocol):
+        """What every rule kind offers (``PrefixRule``, ``GuardRule``)."""
 
-    @property
-    def justification(self) -> str | None:
-        """Why the rule exists, or None."""
-        ...
+        @property
+        def decision(self) -> str:
+            """``allow`` | ``prompt`` | ``forbidden``."""
+            ...
 
-    @property
-    def source(self) -> Source:
-        """Where the rule was declared."""
-        ...
+        @property
+        def justification(self) -> str | None:
+            """Why the rule exists, or None."""
+            ...
 
-    @property
-    def length(self) -> int:
-        """Number of argv positions (or conditions) the rule covers."""
-        ...
+        @property
+        def source(self) -> Source:
+            """Where the rule was declared."""
+            ...
 
-    def pattern_tokens(self) -> list[str]:
-        """The rule's pattern, readable."""
-        ...
+        @property
+        def length(self) -> int:
+            """Number of argv positions (or conditions) the rule covers."""
+            ...
 
-    def debug(self) -> str:
-        """Rust-style debug text."""
-        ...
+        def pattern_tokens(self) -> list[str]:
+            """The rule's pattern, readable."""
+            ...
+
+        def debug(self) -> str:
+            """Rust-style debug text."""
+            ...
 
 
-@dataclass(frozen=True)
 class RuleMatch:
     """A rule that matched a command.
 
@@ -181,11 +313,43 @@ class RuleMatch:
         rule: the rule itself (not serialised).
     """
 
-    matched_prefix: tuple[str, ...]
-    decision: str
-    justification: str | None
-    resolved_program: str | None
-    rule: RuleLike
+    __slots__ = ("decision", "justification", "matched_prefix", "resolved_program", "rule")
+
+    def __init__(
+        self,
+        matched_prefix: tuple[str, ...],
+        decision: str,
+        justification: str | None,
+        resolved_program: str | None,
+        rule: RuleLike,
+    ) -> None:
+        self.matched_prefix = matched_prefix
+        self.decision = decision
+        self.justification = justification
+        self.resolved_program = resolved_program
+        self.rule = rule
+
+    def _key(self) -> tuple[object, ...]:
+        return (
+            self.matched_prefix,
+            self.decision,
+            self.justification,
+            self.resolved_program,
+            self.rule,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RuleMatch) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"RuleMatch(matched_prefix={self.matched_prefix!r}, decision={self.decision!r}, "
+            f"justification={self.justification!r}, "
+            f"resolved_program={self.resolved_program!r}, rule={self.rule!r})"
+        )
 
     def to_json_obj(self) -> dict[str, object]:
         """The Codex ``RuleMatch`` serialisation (externally tagged, camelCase, optional keys

@@ -1,0 +1,43 @@
+"""``Policy.guard_matches`` consults only the guard rules that can name a command's program;
+it must find exactly what asking every rule finds, in declaration order."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from codex_guard.policy.guard import ArgvContext, GuardRule
+from codex_guard.policy.layers import discover, load_discovered
+from codex_guard.policy.rule import RuleMatch
+
+POLICY = load_discovered(discover(None, home="/nonexistent", system_dir="/nonexistent")).policy
+PROGRAMS = sorted({p for g in POLICY.guard_rules for p in getattr(g, "programs", ())})
+WORDS = ["-rf", "-f", "/", "~", "push", "--force", "origin", "x", "$HOME", "~/.ssh/id_rsa", "*"]
+
+
+def _every_rule(argv: list[str], ctx: ArgvContext) -> list[RuleMatch]:
+    return [m for g in POLICY.guard_rules if (m := g.match(argv, ctx)) is not None]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(st.sampled_from(PROGRAMS), st.sampled_from(["ls", "/usr/bin/rm", "./git", "x"])),
+    st.lists(st.sampled_from(WORDS), max_size=4),
+    st.sampled_from([ArgvContext(), ArgvContext(redirects=((">", "~/.bashrc"),))]),
+)
+def test_indexed_matches_equal_asking_every_rule(
+    program: str, rest: list[str], ctx: ArgvContext
+) -> None:
+    argv = [program, *rest]
+    assert POLICY.guard_matches(argv, ctx) == _every_rule(argv, ctx)
+
+
+def test_the_index_follows_the_rule_list() -> None:
+    policy = load_discovered(discover(None, home="/nonexistent", system_dir="/nonexistent")).policy
+    assert policy.guard_matches(["zzz-tool", "x"]) == []
+    policy.guard_rules.append(GuardRule(("zzz-tool",), "forbidden", "no"))
+    (m,) = policy.guard_matches(["zzz-tool", "x"])
+    assert m.decision == "forbidden"
+    policy.guard_rules = [GuardRule(("zz*",), "prompt", None)]
+    (m,) = policy.guard_matches(["zzz-tool"])
+    assert m.decision == "prompt"
