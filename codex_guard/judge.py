@@ -228,7 +228,7 @@ def judge(loaded: LoadedPolicy, analysis: Analysis, cwd: str | None) -> Verdict:
     for name in risky:
         v.raise_to(PROMPT, f"sets {name}, which changes what code runs")
     if analysis.unsupported:
-        from codex_guard.shell.analyze import REASON_FORK_BOMB  # only when something is unsupported
+        from codex_guard.shell import REASON_FORK_BOMB  # only when something is unsupported
     for reason in analysis.unsupported:
         if reason == REASON_FORK_BOMB:
             v.raise_to(FORBIDDEN, f"codex-guard forbids this command: {reason}")

@@ -11,6 +11,6 @@ A leaf package (it imports nothing else from codex_guard). Two views:
 tree-sitter is imported lazily, on the first parse.
 """
 
-from .analyze import Analysis, Command, analyze_argv, analyze_script
+from .analyze import REASON_FORK_BOMB, Analysis, Command, analyze_argv, analyze_script
 
-__all__ = ["Analysis", "Command", "analyze_argv", "analyze_script"]
+__all__ = ["REASON_FORK_BOMB", "Analysis", "Command", "analyze_argv", "analyze_script"]
