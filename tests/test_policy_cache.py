@@ -325,3 +325,11 @@ def test_old_entries_are_pruned(world: dict[str, Path], monkeypatch: pytest.Monk
     # the packs' entries, used on every miss, were kept while older user versions went
     assert calls.count("catastrophic.rules") == 1
     assert calls.count("u.rules") == 6
+
+
+def test_entries_of_the_pickle_format_before_are_removed(world: dict[str, Path]) -> None:
+    world["cache"].mkdir(parents=True, exist_ok=True)
+    old = world["cache"] / ("policy-" + "0" * 32 + ".pickle")
+    old.write_bytes(b"\x80\x05N.")
+    _decide("ls", world["cwd"])  # a miss writes its entries, and prunes
+    assert not old.exists()

@@ -241,8 +241,14 @@ def _write(folder: str, path: str, key: str, payload: object, prefix: str, keep:
 
 
 def _prune(folder: str, prefix: str, keep: int) -> None:
-    """Delete all but the ``keep`` newest ``<prefix>*.marshal`` entries of ``folder``."""
-    names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(".marshal")]
+    """Delete all but the ``keep`` newest ``<prefix>*.marshal`` entries of ``folder``, and every
+    ``<prefix>*.pickle`` entry of the format before (never read again)."""
+    names = []
+    for n in os.listdir(folder):
+        if n.startswith(prefix) and n.endswith(".marshal"):
+            names.append(n)
+        elif n.startswith(prefix) and n.endswith(".pickle"):
+            _unlink(os.path.join(folder, n))
     if len(names) <= keep:
         return  # nothing to stat
     entries = []
