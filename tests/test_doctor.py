@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,20 @@ def test_names_an_install_from_before_the_launcher(denv: DEnv) -> None:
     done = denv.doctor()
     assert "older `codex-guard hook` command" in done.stdout, done.stdout
     assert done.returncode == 0 and "FAIL" not in done.stdout, done.stdout
+
+
+def test_install_fills_the_policy_cache(denv: DEnv) -> None:
+    """`install` evaluates the rule files once (the packs take longest), so the first hook
+    afterwards reads the compiled-policy cache: it never imports Starlark."""
+    from tests.test_lean_start import LAUNCHER
+
+    env = denv.env()
+    argv = [sys.executable, "-IS", "-X", "importtime", str(LAUNCHER), "hook", "--client", "codex"]
+    event = json.dumps(pre_tool("ls -la", str(denv.work))).encode()
+    p = subprocess.run(argv, input=event, capture_output=True, env=env, cwd=denv.work, timeout=60)
+    assert p.returncode == 0, p.stderr
+    imported = {
+        line.rsplit("|", 1)[1].strip() for line in p.stderr.decode().splitlines() if "|" in line
+    }
+    assert "codex_guard.policy.cache" in imported
+    assert "starlark" not in imported and "codex_guard.policy.parser" not in imported

@@ -55,7 +55,27 @@ def _report(verb: str, argv: list[str], uninstall: bool) -> int:
         )
     for n in res.notes:
         print(f"note: {n}")
+    if not uninstall:
+        _warm_policy_cache()
     return 0
+
+
+def _warm_policy_cache() -> None:
+    """Evaluate the rule files once now (the built-in packs take the longest), so the first hook
+    after an install or upgrade reads the compiled-policy cache instead of paying for Starlark
+    evaluation and example validation (issue 8). A broken rules file is reported, not fatal:
+    the hook will deny with the same message until it is fixed."""
+    import os
+
+    from codex_guard.policy.cache import load
+    from codex_guard.policy.errors import PolicyError
+
+    try:
+        load(os.getcwd())
+    except PolicyError as e:
+        print(f"note: a rules file is broken, so the hook will deny every command: {e.one_line()}")
+    except OSError as e:
+        print(f"note: the policy cache could not be filled: {e}")
 
 
 def run(argv: list[str]) -> int:
