@@ -33,9 +33,12 @@ field                 required  meaning
 from __future__ import annotations
 
 import os
-from typing import Any, NamedTuple
 
-from .validators import VALIDATORS
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .prefilter import Factor
 
 __all__ = [
     "Catalogue",
@@ -59,12 +62,38 @@ class CatalogueError(ValueError):
     """The detector catalogue is malformed (missing field, wrong type, unknown validator...)."""
 
 
-class Detector(NamedTuple):
+_FIELDS = (
+    "id",
+    "description",
+    "keywords",
+    "regex",
+    "secret_group",
+    "severity",
+    "examples",
+    "counter_examples",
+    "entropy",
+    "validator",
+    "context",
+    "context_window",
+    "specificity",
+    "source",
+    "category",
+    "timeout",
+    "factors",
+)
+
+
+class Detector:
     """One ``[[detector]]`` table of the catalogue (see the module docstring for the fields).
 
-    A ``NamedTuple`` rather than a dataclass: it is immutable, and cheaper to define at import
-    time (this package runs inside a short-lived hook process).
+    Immutable by convention; :meth:`_replace` returns a changed copy. A plain class with
+    ``__slots__`` (no ``NamedTuple``/dataclass machinery to import: this package runs inside a
+    short-lived hook process). Besides the TOML fields it carries ``timeout`` (seconds per
+    ``regex`` pass, custom detectors only) and ``factors`` (the pre-filter of
+    :mod:`codex_guard.scan.prefilter`, derived from ``regex`` and ``context``; empty = none).
     """
+
+    __slots__ = _FIELDS
 
     id: str
     description: str
@@ -74,14 +103,71 @@ class Detector(NamedTuple):
     severity: str
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
-    entropy: float | None = None
-    validator: str | None = None
-    context: str | None = None
-    context_window: int = 200
-    specificity: int = 50
-    source: str = ""
-    category: str = "secret"
-    timeout: float | None = None
+    entropy: float | None
+    validator: str | None
+    context: str | None
+    context_window: int
+    specificity: int
+    source: str
+    category: str
+    timeout: float | None
+    factors: tuple[Factor, ...]
+
+    def __init__(
+        self,
+        id: str,
+        description: str,
+        keywords: tuple[str, ...],
+        regex: str,
+        secret_group: int,
+        severity: str,
+        examples: tuple[str, ...],
+        counter_examples: tuple[str, ...],
+        entropy: float | None = None,
+        validator: str | None = None,
+        context: str | None = None,
+        context_window: int = 200,
+        specificity: int = 50,
+        source: str = "",
+        category: str = "secret",
+        timeout: float | None = None,
+        factors: tuple[Factor, ...] = (),
+    ) -> None:
+        self.id = id
+        self.description = description
+        self.keywords = keywords
+        self.regex = regex
+        self.secret_group = secret_group
+        self.severity = severity
+        self.examples = examples
+        self.counter_examples = counter_examples
+        self.entropy = entropy
+        self.validator = validator
+        self.context = context
+        self.context_window = context_window
+        self.specificity = specificity
+        self.source = source
+        self.category = category
+        self.timeout = timeout
+        self.factors = factors
+
+    def _row(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f) for f in _FIELDS)
+
+    def _replace(self, **changes: Any) -> Detector:
+        """A copy with the given fields changed (as ``NamedTuple._replace``)."""
+        values = dict(zip(_FIELDS, self._row(), strict=True))
+        values.update(changes)
+        return Detector(**values)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Detector) and self._row() == other._row()
+
+    def __hash__(self) -> int:
+        return hash(self._row())
+
+    def __repr__(self) -> str:
+        return f"Detector(id={self.id!r}, severity={self.severity!r}, category={self.category!r})"
 
 
 CATEGORIES = ("secret", "personal")
@@ -90,7 +176,7 @@ CATEGORIES = ("secret", "personal")
 class Catalogue:
     """All detectors plus the keyword index used by the pre-filter (read-only after init)."""
 
-    __slots__ = ("_patterns", "_prefixes", "always_run", "detectors", "keyword_index")
+    __slots__ = ("_patterns", "_prefix_map", "always_run", "detectors", "keyword_index")
 
     def __init__(
         self,
@@ -102,25 +188,45 @@ class Catalogue:
         self.keyword_index = keyword_index
         self.always_run = always_run
         self._patterns: dict[frozenset[str], Any] = {}
-        # keyword -> itself and every other keyword that is a prefix of it
-        self._prefixes = {
-            k: tuple(k[:n] for n in range(1, len(k) + 1) if k[:n] in keyword_index)
-            for k in keyword_index
-        }
+        self._prefix_map: dict[str, tuple[str, ...]] | None = None
 
-    def select(self, lowered: str) -> list[int]:
-        """Indices (catalogue order) of the detectors whose keywords occur in ``lowered``.
+    @property
+    def _prefixes(self) -> dict[str, tuple[str, ...]]:
+        """keyword -> itself and every other keyword that is a prefix of it (built on first use:
+        only long texts need it)."""
+        if self._prefix_map is None:
+            index = self.keyword_index
+            self._prefix_map = {
+                k: tuple(k[:n] for n in range(1, len(k) + 1) if k[:n] in index) for k in index
+            }
+        return self._prefix_map
 
-        ``lowered`` must be the lower-cased text. A detector with no keywords always runs.
+    def select(self, lowered: str, text: str | None = None) -> list[int]:
+        """Indices (catalogue order) of the detectors that may match the text.
 
-        Texts up to ``_SHORT_TEXT`` characters: one substring search per keyword. Longer texts:
-        one left-to-right pass of a single alternation of the keywords (longest first). After
-        each hit the search resumes one character further, so overlapping keywords are seen
-        too, and the keywords that are prefixes of the hit (``sk-`` under ``sk-proj-``) are
-        added with it. When found keywords keep recurring (``key`` in a long config dump), the
-        alternation is rebuilt without them, so the pass stays linear in the text with a small
-        constant, whatever the number of occurrences.
+        ``lowered`` must be the lower-cased text, ``text`` the text itself. A detector is chosen
+        when one of its keywords occurs in ``lowered`` (a detector with no keywords always
+        passes this step) and, when ``text`` is given, every factor of its required-literal
+        pre-filter (:func:`codex_guard.scan.prefilter.factors_hold`) is satisfied; both are
+        necessary conditions for a match, so no finding is lost.
+
+        Keywords, texts up to ``_SHORT_TEXT`` characters: one substring search per keyword.
+        Longer texts: one left-to-right pass of a single alternation of the keywords (longest
+        first). After each hit the search resumes one character further, so overlapping
+        keywords are seen too, and the keywords that are prefixes of the hit (``sk-`` under
+        ``sk-proj-``) are added with it. When found keywords keep recurring (``key`` in a long
+        config dump), the alternation is rebuilt without them, so the pass stays linear in the
+        text with a small constant, whatever the number of occurrences.
         """
+        chosen = self._by_keyword(lowered)
+        if text is None:
+            return chosen
+        from .prefilter import factors_hold
+
+        dets = self.detectors
+        return [i for i in chosen if factors_hold(dets[i].factors, text, lowered)]
+
+    def _by_keyword(self, lowered: str) -> list[int]:
         chosen = set(self.always_run)
         if len(lowered) <= _SHORT_TEXT:
             # a few hundred substring searches cost less than compiling the alternation, which
@@ -131,6 +237,7 @@ class Catalogue:
             return sorted(chosen)
         found: set[str] = set()
         pattern = self._pattern(frozenset())
+        prefixes = self._prefixes
         pos = 0
         repeats = 0
         while True:
@@ -144,7 +251,7 @@ class Catalogue:
                     pattern = self._pattern(frozenset(found))
                     repeats = 0
             else:
-                for k in self._prefixes[keyword]:
+                for k in prefixes[keyword]:
                     if k not in found:
                         found.add(k)
                         chosen.update(self.keyword_index[k])
@@ -240,6 +347,8 @@ _KNOWN_FIELDS = frozenset(
 
 
 def _parse_detector(table: dict[str, Any], index: int) -> Detector:
+    from .validators import VALIDATORS
+
     where = f"detector #{index}"
     det_id = _expect(table, "id", str, where)
     where = f"detector {det_id!r}"
@@ -299,10 +408,15 @@ def _parse_detector(table: dict[str, Any], index: int) -> Detector:
 def parse_catalogue(data: dict[str, Any]) -> Catalogue:
     """Build a :class:`Catalogue` from parsed TOML data (``{"detector": [ {...}, ... ]}``).
 
+    Each detector gets its pre-filter ``factors``
+    (:func:`codex_guard.scan.prefilter.required_factors` of its ``regex`` and ``context``).
+
     Raises :class:`CatalogueError` on a missing or mistyped field, an unknown validator, a
     non-lowercase id or keyword, or a duplicate id. Regexes are not compiled here (the engine
     compiles them lazily, once per process); the test-suite compiles all of them.
     """
+    from .prefilter import required_factors
+
     tables = data.get("detector")
     if not isinstance(tables, list) or not tables:
         raise CatalogueError("the catalogue has no [[detector]] tables")
@@ -315,7 +429,10 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
         if det.id in seen:
             raise CatalogueError(f"duplicate detector id {det.id!r}")
         seen.add(det.id)
-        detectors.append(det)
+        factors = required_factors(det.regex) or ()
+        if det.context:
+            factors += required_factors(det.context) or ()
+        detectors.append(det._replace(factors=factors))
     return build_catalogue(detectors)
 
 
@@ -347,9 +464,8 @@ def parse_custom_detectors(tables: list[Any], where: str, timeout: float | None)
     Raises:
         CatalogueError: a table is malformed or its regex does not compile.
     """
-    import importlib
+    import regex  # type: ignore[import-untyped,unused-ignore]
 
-    regex = importlib.import_module("regex")
     out: list[Detector] = []
     for i, table in enumerate(tables):
         if not isinstance(table, dict):
@@ -377,21 +493,83 @@ def parse_custom_detectors(tables: list[Any], where: str, timeout: float | None)
 
 _CACHE: dict[str, Catalogue] = {}
 
+_FORMAT = 1
+"""Version of the cached catalogue's layout (bump when ``_FIELDS`` or the factors change)."""
+
 
 def load_catalogue(path: str | None = None) -> Catalogue:
     """Load and check a catalogue file (default: the packaged ``detectors.toml``), cached.
 
-    The result is cached per path for the life of the process. Raises ``OSError`` if the file
-    cannot be read, ``tomllib.TOMLDecodeError`` if it is not TOML, and :class:`CatalogueError`
-    if it is not a valid catalogue.
+    The result is cached per path for the life of the process, and across processes as a
+    ``marshal`` file of the checked detectors (:func:`_load_rows`), so a hook process neither
+    imports ``tomllib`` nor re-derives the pre-filter. Raises ``OSError`` if the file cannot be
+    read, ``tomllib.TOMLDecodeError`` if it is not TOML, and :class:`CatalogueError` if it is
+    not a valid catalogue.
     """
     key = path or DEFAULT_PATH
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    catalogue = parse_catalogue(_read_toml(key))
+    rows, index, always = _load_rows(key)
+    catalogue = Catalogue(tuple(Detector(*row) for row in rows), index, always)
     _CACHE[key] = catalogue
     return catalogue
+
+
+def _load_rows(
+    path: str,
+) -> tuple[list[tuple[Any, ...]], dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """The checked catalogue at ``path`` as plain data: detector rows (``_FIELDS`` order,
+    factors included), the keyword index and the always-run indices.
+
+    Read from a ``marshal`` entry in the cache folder keyed by the absolute path, size and
+    mtime of the catalogue and of the modules that derive the rows, ``_FORMAT`` and the Python
+    version; on a miss the TOML is parsed and checked (:func:`parse_catalogue`) and the entry
+    written atomically (0600 in a 0700 folder). An entry is trusted only under the conditions
+    of :func:`_read_toml`. Raises what :func:`parse_catalogue` and ``tomllib`` raise.
+    """
+    import marshal
+    import sys
+
+    from codex_guard._dirs import private_dir
+    from codex_guard._sha import sha256_hex
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    parts = [str(_FORMAT), sys.version]
+    for f in (path, os.path.join(here, "catalogue.py"), os.path.join(here, "prefilter.py")):
+        st = os.stat(f)
+        parts.append(f"{os.path.abspath(f)}\0{st.st_size}\0{st.st_mtime_ns}")
+    ident = "\0".join(parts)
+    name = "detectors-" + sha256_hex(ident.encode("utf-8", "surrogatepass"))[:32]
+    folder = _cache_dir()
+    cache = os.path.join(folder, name + ".marshal")
+    try:
+        if private_dir(folder) and private_dir(cache):
+            with open(cache, "rb") as fh:
+                data = marshal.load(fh)
+            if isinstance(data, tuple) and len(data) == 4 and data[0] == ident:
+                return data[1], data[2], data[3]
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    cat = parse_catalogue(_read_toml(path))
+    rows = [d._row() for d in cat.detectors]
+    payload = (ident, rows, cat.keyword_index, cat.always_run)
+    _write_private(folder, cache, marshal.dumps(payload))
+    return rows, cat.keyword_index, cat.always_run
+
+
+def _write_private(folder: str, path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (0600 file, 0700 folder); silently nothing when
+    the cache folder is not writable."""
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # no writable cache: parse every time
 
 
 def _cache_dir() -> str:
@@ -411,14 +589,15 @@ def _read_toml(path: str) -> dict[str, Any]:
     entry or its folder is not owned by this user or is group/world-writable. Raises what
     :func:`open` and ``tomllib.load`` raise for the catalogue file itself.
     """
-    import hashlib
     import marshal
     import sys
 
+    from codex_guard._dirs import private_dir
+    from codex_guard._sha import sha256_hex
+
     st = os.stat(path)
     ident = f"{os.path.abspath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0{sys.version}"
-    name = "catalogue-" + hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    from codex_guard._dirs import private_dir
+    name = "catalogue-" + sha256_hex(ident.encode("utf-8", "surrogatepass"))[:32]
 
     folder = _cache_dir()
     cache = os.path.join(folder, name + ".marshal")
@@ -436,13 +615,5 @@ def _read_toml(path: str) -> dict[str, Any]:
 
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        tmp = f"{cache}.{os.getpid()}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            marshal.dump(data, fh)
-        os.replace(tmp, cache)
-    except OSError:
-        pass  # no writable cache: parse every time
+    _write_private(folder, cache, marshal.dumps(data))
     return data

@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections import Counter
-from collections.abc import Callable
 
 from . import filters
 from .pii import PII_VALIDATORS, bech32_polymod
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["CHECKSUM_VALIDATORS", "VALIDATORS", "Candidate", "shannon_entropy"]
 
@@ -81,7 +83,10 @@ def shannon_entropy(value: str) -> float:
     n = len(value)
     if n == 0:
         return 0.0
-    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+    counts: dict[str, int] = {}
+    for ch in value:
+        counts[ch] = counts.get(ch, 0) + 1
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
 # --------------------------------------------------------------------------------------------
