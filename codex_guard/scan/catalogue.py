@@ -325,25 +325,7 @@ def _str_list(table: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-_KNOWN_FIELDS = frozenset(
-    {
-        "id",
-        "description",
-        "keywords",
-        "regex",
-        "secret_group",
-        "severity",
-        "examples",
-        "counter_examples",
-        "entropy",
-        "validator",
-        "context",
-        "context_window",
-        "specificity",
-        "source",
-        "category",
-    }
-)
+_KNOWN_FIELDS = frozenset(_FIELDS) - {"timeout", "factors"}  # the TOML fields
 
 
 def _parse_detector(table: dict[str, Any], index: int) -> Detector:

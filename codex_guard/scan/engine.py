@@ -184,23 +184,17 @@ def _candidates(
                 if validator is not None:
                     cand = Candidate(text, start, end, m.start(), m.end())
                     if not validator(cand):
-                        if vetoing:
+                        # a look-alike vetoes only where it could have been a finding: with
+                        # its context present (as the keyword pre-filter also requires)
+                        if vetoing and _in_context(text, start, end, det, context):
                             vetoes.append(_Hit(i, det, start, end))
                         continue
                     start, end = cand.start, cand.end  # a validator may narrow the span
                     secret = text[start:end]
                 if filters.is_placeholder(secret):
                     continue
-                if context is not None:
-                    w = det.context_window
-                    lo, hi = max(0, start - w), min(len(text), end + w)
-                    found = (
-                        context.search(text, lo, hi)
-                        if det.timeout is None
-                        else context.search(text, lo, hi, timeout=det.timeout)
-                    )
-                    if found is None:
-                        continue
+                if not _in_context(text, start, end, det, context):
+                    continue
                 hits.append(_Hit(i, det, start, end))
         except TimeoutError:
             if errors is not None:
@@ -208,6 +202,18 @@ def _candidates(
     if vetoes:
         hits = _drop_vetoed(hits, vetoes)
     return hits
+
+
+def _in_context(text: str, start: int, end: int, det: Detector, context: Any) -> bool:
+    """Whether the detector's ``context`` pattern (if any) matches within ``context_window``
+    characters on either side of ``text[start:end]``."""
+    if context is None:
+        return True
+    w = det.context_window
+    lo, hi = max(0, start - w), min(len(text), end + w)
+    if det.timeout is None:
+        return context.search(text, lo, hi) is not None
+    return context.search(text, lo, hi, timeout=det.timeout) is not None
 
 
 def _drop_vetoed(hits: list[_Hit], vetoes: list[_Hit]) -> list[_Hit]:

@@ -64,21 +64,38 @@ def factors_hold(factors: tuple[Factor, ...], text: str, lowered: str) -> bool:
     return True
 
 
+Strings = tuple[set[str], bool]  # a set of strings and whether they are lower-cased ("folded")
+_EMPTY: Strings = ({""}, False)
+
+
 class _Info:
     """What is known about the strings one sub-pattern matches.
 
-    ``exact``: every string it can match, when that set is small (else None); ``folded``: the
-    strings of ``exact`` are lower-cased (some part was case-insensitive); ``factors``: what every
-    match contains."""
+    ``exact``: every string it can match, when that set is small (else None); ``pre`` / ``suf``:
+    strings every match starts / ends with (``{""}`` when nothing is known); ``factors``: what
+    every match contains. Each set comes with its ``folded`` flag (lower-cased: some part was
+    case-insensitive)."""
 
-    __slots__ = ("exact", "factors", "folded")
+    __slots__ = ("exact", "factors", "pre", "suf")
 
     def __init__(
-        self, exact: set[str] | None, folded: bool, factors: list[tuple[bool, frozenset[str]]]
+        self,
+        exact: Strings | None,
+        factors: list[tuple[bool, frozenset[str]]],
+        pre: Strings = _EMPTY,
+        suf: Strings = _EMPTY,
     ) -> None:
         self.exact = exact
-        self.folded = folded
         self.factors = factors
+        self.pre = exact if exact is not None else pre
+        self.suf = exact if exact is not None else suf
+
+
+def _exact(strings: set[str], folded: bool) -> _Info:
+    return _Info((strings, folded), [])
+
+
+_NOTHING_KNOWN = _Info(None, [])
 
 
 def required_factors(pattern: str, prefer: tuple[str, ...] = ()) -> tuple[Factor, ...] | None:
@@ -112,7 +129,7 @@ def required_factors(pattern: str, prefer: tuple[str, ...] = ()) -> tuple[Factor
     info = _seq(list(tree), bool(tree.state.flags & re.IGNORECASE), parser)
     facts = list(info.factors)
     if info.exact is not None:
-        facts.append((info.folded, frozenset(info.exact)))
+        facts.append((info.exact[1], frozenset(info.exact[0])))
     return _best(facts)
 
 
@@ -128,7 +145,20 @@ def _best(facts: list[tuple[bool, frozenset[str]]]) -> tuple[Factor, ...]:
             continue
         out[(folded, tuple(kept))] = min(len(a) for a in kept)
     ranked = sorted(out, key=lambda f: (not _covered(f), -out[f], len(f[1]), f))
-    return tuple(ranked[:_MAX_FACTORS])
+    kept_factors: list[Factor] = []
+    for f in ranked:
+        if not any(_implies(g, f) for g in kept_factors):
+            kept_factors.append(f)
+    return tuple(kept_factors[:_MAX_FACTORS])
+
+
+def _implies(g: Factor, f: Factor) -> bool:
+    """Whether ``g`` holding implies ``f`` holding (each alternative of ``g`` contains one of
+    ``f``), so that ``f`` need not be checked."""
+    if g[0] and not f[0]:
+        return False  # a folded hit says nothing about the case of the text
+    g_alts = g[1] if g[0] == f[0] else tuple(a.lower() for a in g[1])
+    return all(any(b in a for b in f[1]) for a in g_alts)
 
 
 def _covered(factor: Factor) -> bool:
@@ -143,46 +173,60 @@ def _lower(strings: set[str]) -> set[str]:
     return {s.lower() for s in strings}
 
 
-def _product(a: _Info, b: _Info) -> _Info:
-    """Concatenation of two exactly-known sub-patterns (caller checks both are exact)."""
-    assert a.exact is not None and b.exact is not None
-    folded = a.folded or b.folded
-    left = _lower(a.exact) if folded and not a.folded else a.exact
-    right = _lower(b.exact) if folded and not b.folded else b.exact
+def _cat(a: Strings, b: Strings) -> Strings | None:
+    """Every string of ``a`` followed by every string of ``b``, or None when too many."""
+    (left, fa), (right, fb) = a, b
+    folded = fa or fb
+    if folded:
+        left = left if fa else _lower(left)
+        right = right if fb else _lower(right)
     if len(left) * len(right) > _CAP:
-        return _Info(None, folded, [])
-    return _Info({x + y for x in left for y in right}, folded, [])
+        return None
+    return {x + y for x in left for y in right}, folded
+
+
+def _union(parts: list[Strings]) -> Strings | None:
+    folded = any(f for _, f in parts)
+    out: set[str] = set()
+    for strings, f in parts:
+        out |= _lower(strings) if folded and not f else strings
+    return (out, folded) if len(out) <= _CAP else None
+
+
+def _flush(strings: Strings, factors: list[tuple[bool, frozenset[str]]]) -> None:
+    if strings[0] and "" not in strings[0]:
+        factors.append((strings[1], frozenset(strings[0])))
 
 
 def _seq(items: list[Any], ci: bool, p: Any) -> _Info:
-    """A concatenation: factors of every item, plus the runs of exactly-known items."""
+    """A concatenation: the factors of every item, plus the runs of exactly-known items joined
+    to the end (suffix) of the item before them and the start (prefix) of the item after."""
     factors: list[tuple[bool, frozenset[str]]] = []
-    run = _Info({""}, False, [])
-    whole = True  # every item so far exactly known, and the product small
+    run: Strings = _EMPTY
+    pre: Strings | None = None  # set once the run is broken
     for op, av in items:
         it = _item(op, av, ci, p)
         factors.extend(it.factors)
-        if it.exact is None:
-            whole = False
+        if it.exact is not None:
+            joined = _cat(run, it.exact)
+            if joined is not None:
+                run = joined
+                continue
+            if pre is None:
+                pre = run
             _flush(run, factors)
-            run = _Info({""}, False, [])
+            run = it.exact
             continue
-        joined = _product(run, it)
-        if joined.exact is None:
-            whole = False
-            _flush(run, factors)
-            run = it
-        else:
-            run = joined
-    if whole:
-        return _Info(run.exact, run.folded, factors)
+        joined = _cat(run, it.pre)
+        seg = joined if joined is not None else run
+        _flush(seg, factors)
+        if pre is None:
+            pre = seg
+        run = it.suf
+    if pre is None:
+        return _Info(run, factors)
     _flush(run, factors)
-    return _Info(None, False, factors)
-
-
-def _flush(run: _Info, factors: list[tuple[bool, frozenset[str]]]) -> None:
-    if run.exact and "" not in run.exact:
-        factors.append((run.folded, frozenset(run.exact)))
+    return _Info(None, factors, pre, run)
 
 
 def _chars(av: Any, ci: bool, p: Any) -> set[str] | None:
@@ -212,16 +256,16 @@ def _chars(av: Any, ci: bool, p: Any) -> set[str] | None:
 def _item(op: Any, av: Any, ci: bool, p: Any) -> _Info:
     if op is p.LITERAL:
         if av > 127:
-            return _Info(None, False, [])
+            return _NOTHING_KNOWN
         ch = chr(av)
-        return _Info({ch.lower()} if ci else {ch}, ci, [])
+        return _exact({ch.lower()} if ci else {ch}, ci)
     if op is p.IN:
         chars = _chars(av, ci, p)
-        if chars is None or len(chars) > _CAP:
-            return _Info(None, False, [])
-        return _Info(chars, ci, [])
+        if chars is None or len(chars) > _WIDE:
+            return _NOTHING_KNOWN  # a wide class only multiplies the alternatives
+        return _exact(chars, ci)
     if op in (p.AT, p.ASSERT, p.ASSERT_NOT):
-        return _Info({""}, False, [])  # zero-width: consumes nothing
+        return _exact({""}, False)  # zero-width: consumes nothing
     if op is p.SUBPATTERN:
         _group, add, delete, sub = av
         inner = (ci or bool(add & p.SRE_FLAG_IGNORECASE)) and not delete & p.SRE_FLAG_IGNORECASE
@@ -233,60 +277,56 @@ def _item(op: Any, av: Any, ci: bool, p: Any) -> _Info:
     if op in (p.MAX_REPEAT, p.MIN_REPEAT, getattr(p, "POSSESSIVE_REPEAT", None)):
         lo, hi, sub = av
         return _repeat(lo, hi, _seq(list(sub), ci, p))
-    return _Info(None, False, [])  # ANY, NOT_LITERAL, GROUPREF, GROUPREF_EXISTS, …
+    return _NOTHING_KNOWN  # ANY, NOT_LITERAL, GROUPREF, GROUPREF_EXISTS, …
 
 
 def _branch(branches: list[Any], ci: bool, p: Any) -> _Info:
     infos = [_seq(list(b), ci, p) for b in branches]
-    folded = any(i.folded for i in infos)
-    exact: set[str] | None = set()
-    for i in infos:
-        if i.exact is None or exact is None:
-            exact = None
-            break
-        exact |= _lower(i.exact) if folded and not i.folded else i.exact
-    if exact is not None and len(exact) > _CAP:
-        exact = None
     factors: list[tuple[bool, frozenset[str]]] = []
     # each branch's most selective factor (or its exact set): one of them must be there
-    picks: list[Factor] = []
+    picks: list[Strings] = []
     for i in infos:
         own = list(i.factors)
         if i.exact is not None:
-            own.append((i.folded, frozenset(i.exact)))
+            own.append((i.exact[1], frozenset(i.exact[0])))
         best = _best(own)
         if not best:
             picks = []
             break
-        picks.append(best[0])
-    if picks:
-        ufold = any(f for f, _ in picks)
-        union: set[str] = set()
-        for f, alts in picks:
-            union |= _lower(set(alts)) if ufold and not f else set(alts)
-        factors.append((ufold, frozenset(union)))
-    return _Info(exact, folded, factors)
+        picks.append((set(best[0][1]), best[0][0]))
+    union = _union(picks) if picks else None
+    if union is not None:
+        factors.append((union[1], frozenset(union[0])))
+    exacts = [i.exact for i in infos]
+    if all(e is not None for e in exacts):
+        exact = _union([e for e in exacts if e is not None])
+        if exact is not None:
+            return _Info(exact, factors)
+    pre = _union([i.pre for i in infos]) or _EMPTY
+    suf = _union([i.suf for i in infos]) or _EMPTY
+    return _Info(None, factors, pre, suf)
 
 
 def _repeat(lo: int, hi: int, body: _Info) -> _Info:
     if lo == 0:
         if hi == 1 and body.exact is not None:
-            return _Info(body.exact | {""}, body.folded, [])
-        return _Info({""} if hi == 0 else None, False, [])
+            return _exact(body.exact[0] | {""}, body.exact[1])
+        return _exact({""}, False) if hi == 0 else _NOTHING_KNOWN
     factors = list(body.factors)
     if body.exact is not None:
-        factors.append((body.folded, frozenset(body.exact)))
+        factors.append((body.exact[1], frozenset(body.exact[0])))
         if hi - lo <= 3:
-            acc: _Info | None = _Info({""}, False, [])
-            strings: set[str] = set()
+            parts: list[Strings] = []
+            acc: Strings | None = _EMPTY
             for n in range(hi + 1):
-                if acc is None or acc.exact is None:
+                if acc is None:
                     break
                 if n >= lo:
-                    strings |= _lower(acc.exact) if body.folded and not acc.folded else acc.exact
+                    parts.append(acc)
                 if n < hi:
-                    acc = _product(acc, body)
+                    acc = _cat(acc, body.exact)
             else:
-                if len(strings) <= _CAP:
-                    return _Info(strings, body.folded, factors)
-    return _Info(None, body.folded, factors)
+                exact = _union(parts)
+                if exact is not None:
+                    return _Info(exact, factors)
+    return _Info(None, factors, body.pre, body.suf)
