@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 
 from codex_guard.scan import catalogue as cat_mod
 from codex_guard.scan import load_catalogue, prefilter, scan
-from codex_guard.scan.prefilter import factors_hold, required_factors
+from codex_guard.scan.catalogue import factors_hold
+from codex_guard.scan.prefilter import required_factors
 from tests.test_lean_start import HEAVY as LAUNCHER_HEAVY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -263,8 +264,9 @@ def test_catalogue_cache_entry_is_used_and_keyed_by_the_file(
         "examples = []\ncounter_examples = []\n"
     )
     src.write_text(body.format(id="first"))
-    rows, index, always = cat_mod._load_rows(str(src))
+    rows, index, always, rare = cat_mod._load_rows(str(src))
     assert rows[0][0] == "first" and index == {"tok_": (0,)} and always == ()
+    assert rare == {"tok_": "_"}
     entries = list((tmp_path / "cache").glob("detectors-*.marshal"))
     assert len(entries) == 1
     with mock.patch.object(cat_mod, "parse_catalogue", side_effect=AssertionError("parsed")):

@@ -58,6 +58,23 @@ _SHORT_TEXT = 16_384
 """Texts up to this many characters are pre-filtered by plain substring search (no compile)."""
 
 
+def factors_hold(factors: tuple[Factor, ...], text: str, lowered: str) -> bool:
+    """True unless some factor has none of its alternatives in the text.
+
+    Args:
+        factors: from :func:`codex_guard.scan.prefilter.required_factors` (empty: True).
+        text: the scanned text; ``lowered`` is ``text.lower()``.
+    """
+    for folded, alts in factors:
+        hay = lowered if folded else text
+        for a in alts:
+            if a in hay:
+                break
+        else:
+            return False
+    return True
+
+
 class CatalogueError(ValueError):
     """The detector catalogue is malformed (missing field, wrong type, unknown validator...)."""
 
@@ -176,17 +193,27 @@ CATEGORIES = ("secret", "personal")
 class Catalogue:
     """All detectors plus the keyword index used by the pre-filter (read-only after init)."""
 
-    __slots__ = ("_patterns", "_prefix_map", "always_run", "detectors", "keyword_index")
+    __slots__ = (
+        "_patterns",
+        "_prefix_map",
+        "_rare",
+        "always_run",
+        "detectors",
+        "keyword_index",
+    )
 
     def __init__(
         self,
         detectors: tuple[Detector, ...],
         keyword_index: dict[str, tuple[int, ...]],
         always_run: tuple[int, ...],
+        rare: dict[str, str] | None = None,
     ) -> None:
         self.detectors = detectors
         self.keyword_index = keyword_index
         self.always_run = always_run
+        # keyword -> its least common character (a set lookup rules most keywords out of prose)
+        self._rare = rare if rare is not None else {k: _rare_char(k) for k in keyword_index}
         self._patterns: dict[frozenset[str], Any] = {}
         self._prefix_map: dict[str, tuple[str, ...]] | None = None
 
@@ -221,8 +248,6 @@ class Catalogue:
         chosen = self._by_keyword(lowered)
         if text is None:
             return chosen
-        from .prefilter import factors_hold
-
         dets = self.detectors
         return [i for i in chosen if factors_hold(dets[i].factors, text, lowered)]
 
@@ -231,8 +256,10 @@ class Catalogue:
         if len(lowered) <= _SHORT_TEXT:
             # a few hundred substring searches cost less than compiling the alternation, which
             # a short-lived hook process would do for every shell command
+            present = set(lowered)
+            rare = self._rare
             for k, dets in self.keyword_index.items():
-                if k in lowered:
+                if rare[k] in present and k in lowered:
                     chosen.update(dets)
             return sorted(chosen)
         found: set[str] = set()
@@ -280,6 +307,16 @@ class Catalogue:
             if det.id == detector_id:
                 return det
         raise KeyError(detector_id)
+
+
+_COMMON = " etaoinshrdlcumwfgypbvkjxqz.,-0123456789"
+"""Characters from the most to the least common in prompts (English letter frequency, then
+punctuation and digits); any other character counts as rarer still."""
+
+
+def _rare_char(keyword: str) -> str:
+    """The least common character of ``keyword`` (by :data:`_COMMON`)."""
+    return max(keyword, key=lambda c: _COMMON.find(c) if c in _COMMON else len(_COMMON))
 
 
 def _trie_regex(words: list[str]) -> str:
@@ -475,7 +512,7 @@ def parse_custom_detectors(tables: list[Any], where: str, timeout: float | None)
 
 _CACHE: dict[str, Catalogue] = {}
 
-_FORMAT = 1
+_FORMAT = 2
 """Version of the cached catalogue's layout (bump when ``_FIELDS`` or the factors change)."""
 
 
@@ -492,17 +529,18 @@ def load_catalogue(path: str | None = None) -> Catalogue:
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    rows, index, always = _load_rows(key)
-    catalogue = Catalogue(tuple(Detector(*row) for row in rows), index, always)
+    rows, index, always, rare = _load_rows(key)
+    catalogue = Catalogue(tuple(Detector(*row) for row in rows), index, always, rare)
     _CACHE[key] = catalogue
     return catalogue
 
 
 def _load_rows(
     path: str,
-) -> tuple[list[tuple[Any, ...]], dict[str, tuple[int, ...]], tuple[int, ...]]:
+) -> tuple[list[tuple[Any, ...]], dict[str, tuple[int, ...]], tuple[int, ...], dict[str, str]]:
     """The checked catalogue at ``path`` as plain data: detector rows (``_FIELDS`` order,
-    factors included), the keyword index and the always-run indices.
+    factors included), the keyword index, the always-run indices and each keyword's rarest
+    character.
 
     Read from a ``marshal`` entry in the cache folder keyed by the absolute path, size and
     mtime of the catalogue and of the modules that derive the rows, ``_FORMAT`` and the Python
@@ -528,16 +566,16 @@ def _load_rows(
     try:
         if private_dir(folder) and private_dir(cache):
             with open(cache, "rb") as fh:
-                data = marshal.load(fh)
-            if isinstance(data, tuple) and len(data) == 4 and data[0] == ident:
-                return data[1], data[2], data[3]
+                data = marshal.loads(fh.read())  # one read: load(fh) reads item by item
+            if isinstance(data, tuple) and len(data) == 5 and data[0] == ident:
+                return data[1], data[2], data[3], data[4]
     except (OSError, EOFError, ValueError, TypeError):
         pass
     cat = parse_catalogue(_read_toml(path))
     rows = [d._row() for d in cat.detectors]
-    payload = (ident, rows, cat.keyword_index, cat.always_run)
+    payload = (ident, rows, cat.keyword_index, cat.always_run, cat._rare)
     _write_private(folder, cache, marshal.dumps(payload))
-    return rows, cat.keyword_index, cat.always_run
+    return rows, cat.keyword_index, cat.always_run, cat._rare
 
 
 def _write_private(folder: str, path: str, data: bytes) -> None:
@@ -588,7 +626,7 @@ def _read_toml(path: str) -> dict[str, Any]:
         # written (ours, not group/world-writable, in such a folder) is read
         if private_dir(folder) and private_dir(cache):
             with open(cache, "rb") as fh:
-                data = marshal.load(fh)
+                data = marshal.loads(fh.read())  # one read: load(fh) reads item by item
             if isinstance(data, dict):
                 return data
     except (OSError, EOFError, ValueError, TypeError):

@@ -10,7 +10,8 @@ are multiplied through concatenations, unioned through alternations, kept throug
 at least one, and given up where a set would grow too large (``\\d{4}`` keeps only "a digit").
 
 The factors are computed when the catalogue is built (a cache miss, see ``catalogue.py``) and
-checked at scan time by :func:`factors_hold` with plain substring searches, so a hook process
+checked at scan time by :func:`codex_guard.scan.catalogue.factors_hold` with plain substring
+searches (that module is on the hook path; this one only runs on a cache miss), so a hook process
 that scans a benign prompt imports neither ``re`` nor ``regex``.
 
 A factor is ``(folded, alternatives)``: with ``folded`` true the alternatives are lower-case and
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
     Factor = tuple[bool, tuple[str, ...]]
 
-__all__ = ["factors_hold", "required_factors"]
+__all__ = ["required_factors"]
 
 _CAP = 64
 """Largest set of exact strings tracked for one sub-pattern (``[0-9a-f]`` is 16, ``\\d\\d`` 100)."""
@@ -45,23 +46,6 @@ _WIDE = 16
 satisfies it, so checking it costs more than it saves."""
 
 _PREFER: tuple[str, ...] = ()
-
-
-def factors_hold(factors: tuple[Factor, ...], text: str, lowered: str) -> bool:
-    """True unless some factor has none of its alternatives in the text.
-
-    Args:
-        factors: from :func:`required_factors` (may be empty: then always True).
-        text: the scanned text; ``lowered`` is ``text.lower()``.
-    """
-    for folded, alts in factors:
-        hay = lowered if folded else text
-        for a in alts:
-            if a in hay:
-                break
-        else:
-            return False
-    return True
 
 
 Strings = tuple[set[str], bool]  # a set of strings and whether they are lower-cased ("folded")
