@@ -94,10 +94,21 @@ def test_every_builtin_pattern_has_a_prefilter_or_keywords() -> None:
         (r"(?i:bearer)\s+\S+", ((True, ("bearer",)),)),
         (r"x*", ()),
         (r"(a)\1", ((False, ("a",)),)),
+        (r"\d{4}[ -]?\d{4}", ((2, ("0000 0000", "0000-0000", "00000000")),)),
+        (r"[12]\d{3}", ((2, ("0000",)), (0, ("1", "2")))),
     ],
 )
 def test_required_factors_examples(pattern: str, expected: tuple[object, ...]) -> None:
     assert required_factors(pattern) == expected
+
+
+def test_factors_hold_levels() -> None:
+    card = required_factors(r"\d{4}[ -]?\d{4}") or ()
+    assert factors_hold(card, "card 4111-1111", "card 4111-1111")
+    assert not factors_hold(card, "card 4111-111", "card 4111-111")
+    bearer = required_factors(r"(?i:bearer) \S+") or ()
+    assert factors_hold(bearer, "BEARER x", "bearer x")
+    assert not factors_hold(required_factors("AKIA") or (), "akia", "akia")
 
 
 def test_required_factors_gives_up_on_regex_only_syntax() -> None:

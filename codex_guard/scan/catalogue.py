@@ -54,8 +54,14 @@ DEFAULT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "detecto
 _SEVERITIES = ("high", "medium", "low")
 
 
-_SHORT_TEXT = 16_384
-"""Texts up to this many characters are pre-filtered by plain substring search (no compile)."""
+_SHORT_TEXT = 131_072
+"""Texts up to this many characters are pre-filtered by plain substring search (no ``re``, no
+compile). Measured on a 2-core machine: for 100 KB the substring searches take 5 ms (prose) to
+13 ms (code), the alternation 15 to 18 ms with ``import re`` and its compile; the alternation
+wins from about 150 KB of code."""
+
+
+_ZERO = str.maketrans("123456789", "000000000")
 
 
 def factors_hold(factors: tuple[Factor, ...], text: str, lowered: str) -> bool:
@@ -65,8 +71,14 @@ def factors_hold(factors: tuple[Factor, ...], text: str, lowered: str) -> bool:
         factors: from :func:`codex_guard.scan.prefilter.required_factors` (empty: True).
         text: the scanned text; ``lowered`` is ``text.lower()``.
     """
-    for folded, alts in factors:
-        hay = lowered if folded else text
+    zeroed = None
+    for level, alts in factors:
+        if level == 2:
+            if zeroed is None:
+                zeroed = lowered.translate(_ZERO)
+            hay = zeroed
+        else:
+            hay = lowered if level else text
         for a in alts:
             if a in hay:
                 break

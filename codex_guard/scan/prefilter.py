@@ -14,10 +14,14 @@ checked at scan time by :func:`codex_guard.scan.catalogue.factors_hold` with pla
 searches (that module is on the hook path; this one only runs on a cache miss), so a hook process
 that scans a benign prompt imports neither ``re`` nor ``regex``.
 
-A factor is ``(folded, alternatives)``: with ``folded`` true the alternatives are lower-case and
-are looked up in the lower-cased text (case-insensitive parts of the pattern; ``str.lower`` maps
-each ASCII letter to its lower case in place, so a case-insensitive ASCII match always shows up
-there), otherwise in the text itself.
+A factor is ``(level, alternatives)``. Level 0: the alternatives are looked up in the text itself.
+Level 1: they are lower-case and are looked up in the lower-cased text (case-insensitive parts
+of the pattern; ``str.lower`` maps each ASCII letter to its lower case in place, so a
+case-insensitive ASCII match always shows up there). Level 2: lower-case with every digit
+written ``0``, looked up in the lower-cased text with its digits so written; a class of digits
+(``\\d``, ``[0-9]``, ``[2-7]``) is then the one string ``0``, so ``\\d{4}-\\d{4}`` requires
+``0000-0000``. Each level only maps characters one to one, so a match of the pattern, mapped,
+is still a substring of the text, mapped.
 
 The extraction is conservative: anything it does not model (back-references, conditionals,
 non-ASCII literals, patterns only the ``regex`` module accepts) contributes no factor, which only
@@ -31,7 +35,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    Factor = tuple[bool, tuple[str, ...]]
+    Factor = tuple[int, tuple[str, ...]]
 
 __all__ = ["required_factors"]
 
@@ -48,8 +52,18 @@ satisfies it, so checking it costs more than it saves."""
 _PREFER: tuple[str, ...] = ()
 
 
-Strings = tuple[set[str], bool]  # a set of strings and whether they are lower-cased ("folded")
-_EMPTY: Strings = ({""}, False)
+Strings = tuple[set[str], int]  # a set of strings and their level (see the module docstring)
+_EMPTY: Strings = ({""}, 0)
+_ZERO = str.maketrans("123456789", "000000000")
+_DIGITS = frozenset("0123456789")
+
+
+def _norm(strings: set[str], frm: int, to: int) -> set[str]:
+    """``strings`` of level ``frm`` written at level ``to`` (>= ``frm``)."""
+    if to == frm:
+        return strings
+    out = {s.lower() for s in strings} if frm == 0 else strings
+    return {s.translate(_ZERO) for s in out} if to == 2 else out
 
 
 class _Info:
@@ -57,15 +71,14 @@ class _Info:
 
     ``exact``: every string it can match, when that set is small (else None); ``pre`` / ``suf``:
     strings every match starts / ends with (``{""}`` when nothing is known); ``factors``: what
-    every match contains. Each set comes with its ``folded`` flag (lower-cased: some part was
-    case-insensitive)."""
+    every match contains. Each set comes with its level."""
 
     __slots__ = ("exact", "factors", "pre", "suf")
 
     def __init__(
         self,
         exact: Strings | None,
-        factors: list[tuple[bool, frozenset[str]]],
+        factors: list[tuple[int, frozenset[str]]],
         pre: Strings = _EMPTY,
         suf: Strings = _EMPTY,
     ) -> None:
@@ -75,8 +88,8 @@ class _Info:
         self.suf = exact if exact is not None else suf
 
 
-def _exact(strings: set[str], folded: bool) -> _Info:
-    return _Info((strings, folded), [])
+def _exact(strings: set[str], level: int) -> _Info:
+    return _Info((strings, level), [])
 
 
 _NOTHING_KNOWN = _Info(None, [])
@@ -117,18 +130,18 @@ def required_factors(pattern: str, prefer: tuple[str, ...] = ()) -> tuple[Factor
     return _best(facts)
 
 
-def _best(facts: list[tuple[bool, frozenset[str]]]) -> tuple[Factor, ...]:
+def _best(facts: list[tuple[int, frozenset[str]]]) -> tuple[Factor, ...]:
     """Minimised, de-duplicated, most selective factors first (longest shortest alternative)."""
-    out: dict[tuple[bool, tuple[str, ...]], int] = {}
-    for folded, alts in facts:
+    out: dict[tuple[int, tuple[str, ...]], int] = {}
+    for level, alts in facts:
         if not alts or "" in alts:
             continue  # always satisfied
         # an alternative that contains another one is implied by it
         kept = sorted(a for a in alts if not any(b != a and b in a for b in alts))
         if len(kept) > _CAP or (len(kept) > _WIDE and max(len(a) for a in kept) == 1):
             continue
-        out[(folded, tuple(kept))] = min(len(a) for a in kept)
-    ranked = sorted(out, key=lambda f: (not _covered(f), -out[f], len(f[1]), f))
+        out[(level, tuple(kept))] = min(len(a) for a in kept)
+    ranked = sorted(out, key=lambda f: (not _covered(f), -out[f], f[0], len(f[1]), f))
     kept_factors: list[Factor] = []
     for f in ranked:
         if not any(_implies(g, f) for g in kept_factors):
@@ -139,9 +152,9 @@ def _best(facts: list[tuple[bool, frozenset[str]]]) -> tuple[Factor, ...]:
 def _implies(g: Factor, f: Factor) -> bool:
     """Whether ``g`` holding implies ``f`` holding (each alternative of ``g`` contains one of
     ``f``), so that ``f`` need not be checked."""
-    if g[0] and not f[0]:
-        return False  # a folded hit says nothing about the case of the text
-    g_alts = g[1] if g[0] == f[0] else tuple(a.lower() for a in g[1])
+    if g[0] > f[0]:
+        return False  # a hit at a coarser level says nothing about the finer one
+    g_alts = _norm(set(g[1]), g[0], f[0])
     return all(any(b in a for b in f[1]) for a in g_alts)
 
 
@@ -149,35 +162,30 @@ def _covered(factor: Factor) -> bool:
     """Every alternative of ``factor`` contains one of the preferred strings."""
     if not _PREFER:
         return False
-    folded, alts = factor
-    return all(any(k in (a if folded else a.lower()) for k in _PREFER) for a in alts)
-
-
-def _lower(strings: set[str]) -> set[str]:
-    return {s.lower() for s in strings}
+    level, alts = factor
+    # at level 2 a "0" may stand for any digit: only keywords without digits are seen as such
+    words = [k for k in _PREFER if level < 2 or not _DIGITS.intersection(k)]
+    return all(any(k in a for k in words) for a in _norm(set(alts), level, 1 if level < 2 else 2))
 
 
 def _cat(a: Strings, b: Strings) -> Strings | None:
     """Every string of ``a`` followed by every string of ``b``, or None when too many."""
-    (left, fa), (right, fb) = a, b
-    folded = fa or fb
-    if folded:
-        left = left if fa else _lower(left)
-        right = right if fb else _lower(right)
+    level = max(a[1], b[1])
+    left, right = _norm(a[0], a[1], level), _norm(b[0], b[1], level)
     if len(left) * len(right) > _CAP:
         return None
-    return {x + y for x in left for y in right}, folded
+    return {x + y for x in left for y in right}, level
 
 
 def _union(parts: list[Strings]) -> Strings | None:
-    folded = any(f for _, f in parts)
+    level = max(lv for _, lv in parts)
     out: set[str] = set()
-    for strings, f in parts:
-        out |= _lower(strings) if folded and not f else strings
-    return (out, folded) if len(out) <= _CAP else None
+    for strings, lv in parts:
+        out |= _norm(strings, lv, level)
+    return (out, level) if len(out) <= _CAP else None
 
 
-def _flush(strings: Strings, factors: list[tuple[bool, frozenset[str]]]) -> None:
+def _flush(strings: Strings, factors: list[tuple[int, frozenset[str]]]) -> None:
     if strings[0] and "" not in strings[0]:
         factors.append((strings[1], frozenset(strings[0])))
 
@@ -185,7 +193,7 @@ def _flush(strings: Strings, factors: list[tuple[bool, frozenset[str]]]) -> None
 def _seq(items: list[Any], ci: bool, p: Any) -> _Info:
     """A concatenation: the factors of every item, plus the runs of exactly-known items joined
     to the end (suffix) of the item before them and the start (prefix) of the item after."""
-    factors: list[tuple[bool, frozenset[str]]] = []
+    factors: list[tuple[int, frozenset[str]]] = []
     run: Strings = _EMPTY
     pre: Strings | None = None  # set once the run is broken
     for op, av in items:
@@ -242,14 +250,18 @@ def _item(op: Any, av: Any, ci: bool, p: Any) -> _Info:
         if av > 127:
             return _NOTHING_KNOWN
         ch = chr(av)
-        return _exact({ch.lower()} if ci else {ch}, ci)
+        return _exact({ch.lower()} if ci else {ch}, int(ci))
     if op is p.IN:
         chars = _chars(av, ci, p)
+        if chars is not None and len(chars) > 1 and chars <= _DIGITS:
+            # joined to its neighbours as "0"; a narrower class ([13]) is also a factor itself
+            own = [(0, frozenset(chars))] if len(chars) < len(_DIGITS) else []
+            return _Info(({"0"}, 2), own)
         if chars is None or len(chars) > _WIDE:
             return _NOTHING_KNOWN  # a wide class only multiplies the alternatives
-        return _exact(chars, ci)
+        return _exact(chars, int(ci))
     if op in (p.AT, p.ASSERT, p.ASSERT_NOT):
-        return _exact({""}, False)  # zero-width: consumes nothing
+        return _exact({""}, 0)  # zero-width: consumes nothing
     if op is p.SUBPATTERN:
         _group, add, delete, sub = av
         inner = (ci or bool(add & p.SRE_FLAG_IGNORECASE)) and not delete & p.SRE_FLAG_IGNORECASE
@@ -266,7 +278,7 @@ def _item(op: Any, av: Any, ci: bool, p: Any) -> _Info:
 
 def _branch(branches: list[Any], ci: bool, p: Any) -> _Info:
     infos = [_seq(list(b), ci, p) for b in branches]
-    factors: list[tuple[bool, frozenset[str]]] = []
+    factors: list[tuple[int, frozenset[str]]] = []
     # each branch's most selective factor (or its exact set): one of them must be there
     picks: list[Strings] = []
     for i in infos:
@@ -295,7 +307,7 @@ def _repeat(lo: int, hi: int, body: _Info) -> _Info:
     if lo == 0:
         if hi == 1 and body.exact is not None:
             return _exact(body.exact[0] | {""}, body.exact[1])
-        return _exact({""}, False) if hi == 0 else _NOTHING_KNOWN
+        return _exact({""}, 0) if hi == 0 else _NOTHING_KNOWN
     factors = list(body.factors)
     if body.exact is not None:
         factors.append((body.exact[1], frozenset(body.exact[0])))
