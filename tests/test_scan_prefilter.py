@@ -287,3 +287,16 @@ def test_catalogue_cache_entry_is_used_and_keyed_by_the_file(
     det = cat_mod.Detector(*cat_mod._load_rows(str(src))[0][0])
     assert det.factors == ((False, ("tok_",)),)
     assert json.dumps(det.keywords) == '["tok_"]'
+
+
+def test_package_attributes_stay_functions_after_lazy_imports() -> None:
+    """A lazily imported submodule must not shadow the package's function of the same name
+    (``codex_guard.scan.redact`` is both)."""
+    code = (
+        f"import sys; sys.path[:0] = [{str(ROOT)!r}]\n"
+        "from codex_guard import scan\n"
+        "found = scan.scan('ghp_' + 'x' * 36)\n"
+        "print(callable(scan.redact), callable(scan.scan))\n"
+    )
+    p = subprocess.run([sys.executable, "-IS", "-c", code], capture_output=True, timeout=60)
+    assert p.stdout.split() == [b"True", b"True"], p.stderr.decode()[-2000:]

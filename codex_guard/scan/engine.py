@@ -22,6 +22,10 @@ from __future__ import annotations
 
 from .catalogue import load_catalogue
 
+# imported here, not lazily: importing the submodule later would rebind the package attribute
+# ``codex_guard.scan.redact`` (the function) to the module ``codex_guard.scan.redact``
+from .redact import known_prefix, mask_secret, redact_spans
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -273,8 +277,6 @@ def _public_prefix(secret: str, det: Detector) -> int:
     prefixes (``ghp_``, ``sk-proj-``, ``AKIA``). A generic detector's keyword (``pass``,
     ``token``) at the start of a value is part of the secret and is masked.
     """
-    from .redact import known_prefix
-
     return known_prefix(secret, det.keywords) if det.specificity >= _PREFIXED else 0
 
 
@@ -331,8 +333,6 @@ def scan(
             indices = [i for i in indices if enabled(cat.detectors[i])]
     if not indices:
         return []
-    from .redact import mask_secret
-
     hits = _merge(_candidates(text, lowered, cat, indices, errors))
     findings: list[Finding] = []
     for h in hits:
@@ -359,6 +359,4 @@ def redact(text: str, findings: list[Finding]) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"redact() expects str, not {type(text).__name__}")
-    from .redact import redact_spans
-
     return redact_spans(text, findings)
