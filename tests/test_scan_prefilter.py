@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codex_guard.scan import catalogue as cat_mod
-from codex_guard.scan import load_catalogue, prefilter, scan
+from codex_guard.scan import load_catalogue, precompiled, prefilter, scan
 from codex_guard.scan.catalogue import factors_hold
 from codex_guard.scan.prefilter import required_factors
 from tests.test_lean_start import HEAVY as LAUNCHER_HEAVY
@@ -259,9 +259,38 @@ def test_scan_path_imports_nothing_heavy_and_compiles_nothing(
 
 
 def test_scan_path_still_finds_a_secret_in_a_command(tmp_path: Path) -> None:
-    kinds, _, compiled = _probe(tmp_path, "curl -u admin:Zq8vR2mLp4xTq https://example.org", True)
+    """A detector that runs is loaded from its precompiled program: still no ``import re``."""
+    _probe(tmp_path, "warm the catalogue cache", True)
+    kinds, mods, compiled = _probe(
+        tmp_path, "curl -u admin:Zq8vR2mLp4xTq https://example.org", True
+    )
     assert kinds == ["basic-auth-credentials"]
     assert compiled >= 1
+    assert sorted(mods & HEAVY) == []
+
+
+@pytest.mark.parametrize("det", DETECTORS, ids=lambda d: d.id)
+def test_precompiled_patterns_are_what_re_compiles(det: cat_mod.Detector) -> None:
+    """``_sre.compile`` of the cached program gives the very pattern ``re.compile`` does
+    (``Pattern.__eq__`` compares flags, pattern text and code)."""
+    assert det.sre is not None
+    for source, prog in zip((det.regex, det.context), det.sre, strict=True):
+        if source is None:
+            assert prog is None
+            continue
+        assert prog is not None, det.id
+        assert precompiled.load(source, prog) == re.compile(source, re.ASCII), det.id
+
+
+def test_precompiled_load_refuses_bad_programs() -> None:
+    prog = precompiled.program(r"a(?P<x>b)c")
+    assert prog is not None
+    assert precompiled.load("a(?P<x>b)c", prog).groupindex == {"x": 1}
+    assert precompiled.load("abc", (0, b"\xff\xff\xff\xff", 0, (), (None,))) is None
+    assert precompiled.load("abc", "not a program") is None
+    assert precompiled.program(r"(?|(a)|(b))") is None
+    det = DETECTORS[0]
+    assert det._replace(regex="x").sre is None  # a changed pattern drops the stale program
 
 
 def test_catalogue_cache_entry_is_used_and_keyed_by_the_file(

@@ -109,6 +109,7 @@ _FIELDS = (
     "category",
     "timeout",
     "factors",
+    "sre",
 )
 
 
@@ -141,6 +142,7 @@ class Detector:
     category: str
     timeout: float | None
     factors: tuple[Factor, ...]
+    sre: tuple[Any, Any] | None
 
     def __init__(
         self,
@@ -161,6 +163,7 @@ class Detector:
         category: str = "secret",
         timeout: float | None = None,
         factors: tuple[Factor, ...] = (),
+        sre: tuple[Any, Any] | None = None,
     ) -> None:
         self.id = id
         self.description = description
@@ -179,6 +182,7 @@ class Detector:
         self.category = category
         self.timeout = timeout
         self.factors = factors
+        self.sre = sre
 
     def _row(self) -> tuple[Any, ...]:
         return tuple(getattr(self, f) for f in _FIELDS)
@@ -187,6 +191,8 @@ class Detector:
         """A copy with the given fields changed (as ``NamedTuple._replace``)."""
         values = dict(zip(_FIELDS, self._row(), strict=True))
         values.update(changes)
+        if "regex" in changes or "context" in changes:
+            values["sre"] = changes.get("sre")  # the compiled programs are of the old patterns
         return Detector(**values)
 
     def __eq__(self, other: object) -> bool:
@@ -374,7 +380,7 @@ def _str_list(table: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-_KNOWN_FIELDS = frozenset(_FIELDS) - {"timeout", "factors"}  # the TOML fields
+_KNOWN_FIELDS = frozenset(_FIELDS) - {"timeout", "factors", "sre"}  # the TOML fields
 
 
 def _parse_detector(table: dict[str, Any], index: int) -> Detector:
@@ -446,6 +452,7 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
     non-lowercase id or keyword, or a duplicate id. Regexes are not compiled here (the engine
     compiles them lazily, once per process); the test-suite compiles all of them.
     """
+    from .precompiled import program
     from .prefilter import required_factors
 
     tables = data.get("detector")
@@ -463,7 +470,8 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
         factors = required_factors(det.regex) or ()
         if det.context:
             factors += required_factors(det.context) or ()
-        detectors.append(det._replace(factors=factors))
+        sre = (program(det.regex), program(det.context) if det.context else None)
+        detectors.append(det._replace(factors=factors, sre=sre))
     return build_catalogue(detectors)
 
 
@@ -524,7 +532,7 @@ def parse_custom_detectors(tables: list[Any], where: str, timeout: float | None)
 
 _CACHE: dict[str, Catalogue] = {}
 
-_FORMAT = 2
+_FORMAT = 3
 """Version of the cached catalogue's layout (bump when ``_FIELDS`` or the factors change)."""
 
 
@@ -566,9 +574,12 @@ def _load_rows(
     from codex_guard._dirs import private_dir
     from codex_guard._sha import sha256_hex
 
+    from .precompiled import marker
+
     here = os.path.dirname(os.path.abspath(__file__))
-    parts = [str(_FORMAT), sys.version]
-    for f in (path, os.path.join(here, "catalogue.py"), os.path.join(here, "prefilter.py")):
+    parts = [str(_FORMAT), sys.version, marker()]
+    derived_by = ("catalogue.py", "prefilter.py", "precompiled.py")
+    for f in (path, *(os.path.join(here, m) for m in derived_by)):
         st = os.stat(f)
         parts.append(f"{os.path.abspath(f)}\0{st.st_size}\0{st.st_mtime_ns}")
     ident = "\0".join(parts)

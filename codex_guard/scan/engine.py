@@ -119,8 +119,18 @@ def _compiled(det: Detector) -> tuple[Any, Any]:
     key = (det.id, det.regex)
     hit = _COMPILED.get(key)
     if hit is None:
-        pattern = _compile(det.regex, det.timeout)
-        context = _compile(det.context, det.timeout) if det.context else None
+        pattern = context = None
+        if det.timeout is None and det.sre is not None:
+            # built with the catalogue cache: no ``import re``, no parsing (precompiled.py)
+            from .precompiled import load
+
+            pattern = load(det.regex, det.sre[0]) if det.sre[0] is not None else None
+            if det.context and det.sre[1] is not None:
+                context = load(det.context, det.sre[1])
+        if pattern is None:
+            pattern = _compile(det.regex, det.timeout)
+        if det.context and context is None:
+            context = _compile(det.context, det.timeout)
         hit = (pattern, context)
         _COMPILED[key] = hit
     return hit
