@@ -329,3 +329,25 @@ def test_package_attributes_stay_functions_after_lazy_imports() -> None:
     )
     p = subprocess.run([sys.executable, "-IS", "-c", code], capture_output=True, timeout=60)
     assert p.stdout.split() == [b"True", b"True"], p.stderr.decode()[-2000:]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="ABCxyz019+/-_=", max_size=40),
+        st.binary(max_size=30).map(lambda b: __import__("base64").urlsafe_b64encode(b).decode()),
+        st.text(max_size=10),
+    )
+)
+def test_b64decode_is_base64_urlsafe_b64decode(segment: str) -> None:
+    """The validators decode base64 with ``binascii`` directly (``base64`` imports ``re``)."""
+    import base64
+    import binascii
+
+    from codex_guard.scan.validators import _b64decode
+
+    try:
+        expected: bytes | None = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        expected = None
+    assert _b64decode(segment) == expected
