@@ -274,7 +274,7 @@ def test_precompiled_patterns_are_what_re_compiles(det: cat_mod.Detector) -> Non
     """``_sre.compile`` of the cached program gives the very pattern ``re.compile`` does
     (``Pattern.__eq__`` compares flags, pattern text and code)."""
     assert det.sre is not None
-    for source, prog in zip((det.regex, det.context), det.sre, strict=True):
+    for source, prog in zip((det.regex, det.context), precompiled.unpack(det.sre), strict=True):
         if source is None:
             assert prog is None
             continue
@@ -288,6 +288,8 @@ def test_precompiled_load_refuses_bad_programs() -> None:
     assert precompiled.load("a(?P<x>b)c", prog).groupindex == {"x": 1}
     assert precompiled.load("abc", (0, b"\xff\xff\xff\xff", 0, (), (None,))) is None
     assert precompiled.load("abc", "not a program") is None
+    assert precompiled.load("abc", None) is None
+    assert precompiled.unpack(b"junk") == (None, None)
     assert precompiled.program(r"(?|(a)|(b))") is None
     det = DETECTORS[0]
     assert det._replace(regex="x").sre is None  # a changed pattern drops the stale program

@@ -119,8 +119,11 @@ class Detector:
     Immutable by convention; :meth:`_replace` returns a changed copy. A plain class with
     ``__slots__`` (no ``NamedTuple``/dataclass machinery to import: this package runs inside a
     short-lived hook process). Besides the TOML fields it carries ``timeout`` (seconds per
-    ``regex`` pass, custom detectors only) and ``factors`` (the pre-filter of
-    :mod:`codex_guard.scan.prefilter`, derived from ``regex`` and ``context``; empty = none).
+    ``regex`` pass, custom detectors only), ``factors`` (the pre-filter of
+    :mod:`codex_guard.scan.prefilter`, derived from ``regex`` and ``context``; empty = none) and
+    ``sre`` (the ``marshal`` of the :func:`codex_guard.scan.precompiled.program` of ``regex`` and
+    of ``context``, or None; kept packed so that loading the catalogue does not unpack the
+    programs of detectors that never run).
     """
 
     __slots__ = _FIELDS
@@ -142,7 +145,7 @@ class Detector:
     category: str
     timeout: float | None
     factors: tuple[Factor, ...]
-    sre: tuple[Any, Any] | None
+    sre: bytes | None
 
     def __init__(
         self,
@@ -163,7 +166,7 @@ class Detector:
         category: str = "secret",
         timeout: float | None = None,
         factors: tuple[Factor, ...] = (),
-        sre: tuple[Any, Any] | None = None,
+        sre: bytes | None = None,
     ) -> None:
         self.id = id
         self.description = description
@@ -452,6 +455,8 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
     non-lowercase id or keyword, or a duplicate id. Regexes are not compiled here (the engine
     compiles them lazily, once per process); the test-suite compiles all of them.
     """
+    import marshal
+
     from .precompiled import program
     from .prefilter import required_factors
 
@@ -470,8 +475,8 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
         factors = required_factors(det.regex) or ()
         if det.context:
             factors += required_factors(det.context) or ()
-        sre = (program(det.regex), program(det.context) if det.context else None)
-        detectors.append(det._replace(factors=factors, sre=sre))
+        progs = (program(det.regex), program(det.context) if det.context else None)
+        detectors.append(det._replace(factors=factors, sre=marshal.dumps(progs)))
     return build_catalogue(detectors)
 
 
@@ -532,7 +537,7 @@ def parse_custom_detectors(tables: list[Any], where: str, timeout: float | None)
 
 _CACHE: dict[str, Catalogue] = {}
 
-_FORMAT = 3
+_FORMAT = 4
 """Version of the cached catalogue's layout (bump when ``_FIELDS`` or the factors change)."""
 
 
@@ -568,22 +573,21 @@ def _load_rows(
     written atomically (0600 in a 0700 folder). An entry is trusted only under the conditions
     of :func:`_read_toml`. Raises what :func:`parse_catalogue` and ``tomllib`` raise.
     """
+    import _sre  # type: ignore[import-not-found,unused-ignore]  # CPython internal, no stub
     import marshal
     import sys
 
     from codex_guard._dirs import private_dir
-    from codex_guard._sha import sha256_hex
-
-    from .precompiled import marker
 
     here = os.path.dirname(os.path.abspath(__file__))
-    parts = [str(_FORMAT), sys.version, marker()]
+    # the precompiled programs depend on the _sre code format (precompiled.py)
+    parts = [str(_FORMAT), sys.version, f"sre {_sre.MAGIC} {_sre.CODESIZE}"]
     derived_by = ("catalogue.py", "prefilter.py", "precompiled.py")
     for f in (path, *(os.path.join(here, m) for m in derived_by)):
         st = os.stat(f)
         parts.append(f"{os.path.abspath(f)}\0{st.st_size}\0{st.st_mtime_ns}")
     ident = "\0".join(parts)
-    name = "detectors-" + sha256_hex(ident.encode("utf-8", "surrogatepass"))[:32]
+    name = f"detectors-{_fnv1a(ident):016x}"  # the entry holds ident itself, checked on load
     folder = _cache_dir()
     cache = os.path.join(folder, name + ".marshal")
     try:
@@ -599,6 +603,14 @@ def _load_rows(
     payload = (ident, rows, cat.keyword_index, cat.always_run, cat._rare)
     _write_private(folder, cache, marshal.dumps(payload))
     return rows, cat.keyword_index, cat.always_run, cat._rare
+
+
+def _fnv1a(text: str) -> int:
+    """64-bit FNV-1a of ``text`` (a file name, not a digest: ``hashlib`` costs milliseconds)."""
+    h = 0xCBF29CE484222325
+    for byte in text.encode("utf-8", "surrogatepass"):
+        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
 
 
 def _write_private(folder: str, path: str, data: bytes) -> None:

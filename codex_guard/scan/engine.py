@@ -122,11 +122,12 @@ def _compiled(det: Detector) -> tuple[Any, Any]:
         pattern = context = None
         if det.timeout is None and det.sre is not None:
             # built with the catalogue cache: no ``import re``, no parsing (precompiled.py)
-            from .precompiled import load
+            from .precompiled import load, unpack
 
-            pattern = load(det.regex, det.sre[0]) if det.sre[0] is not None else None
-            if det.context and det.sre[1] is not None:
-                context = load(det.context, det.sre[1])
+            progs = unpack(det.sre)
+            pattern = load(det.regex, progs[0])
+            if det.context:
+                context = load(det.context, progs[1])
         if pattern is None:
             pattern = _compile(det.regex, det.timeout)
         if det.context and context is None:

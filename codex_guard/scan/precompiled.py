@@ -10,8 +10,9 @@ plain data that ``marshal`` can store; :func:`load` runs only the second (about 
 the very pattern ``re.compile(pattern, re.ASCII)`` would (``==`` compares flags, pattern and
 code; ``tests/test_scan_prefilter.py`` checks every detector). This mirrors
 ``re._compiler.compile`` (CPython ``Lib/re/_compiler.py``). The code format is CPython's and
-changes between versions: the catalogue cache is keyed by ``sys.version`` and ``_sre.MAGIC``,
-and :func:`load` returns None (the caller then uses ``re.compile``) when anything is off.
+changes between versions: the catalogue cache is keyed by ``sys.version`` and ``_sre.MAGIC``
+(``catalogue._load_rows``), and :func:`load` returns None (the caller then uses
+``re.compile``) when anything is off.
 """
 
 from __future__ import annotations
@@ -22,14 +23,21 @@ if TYPE_CHECKING:
 
     Program = tuple[int, bytes, int, tuple[tuple[str, int], ...], tuple[str | None, ...]]
 
-__all__ = ["load", "marker", "program"]
+__all__ = ["load", "program", "unpack"]
 
 
-def marker() -> str:
-    """What the compiled form depends on besides ``sys.version`` (for the cache key)."""
-    import _sre  # type: ignore[import-not-found,unused-ignore]  # CPython internal, no stub
+def unpack(packed: bytes) -> tuple[Any, Any]:
+    """The ``(regex program, context program)`` pair a catalogue row stores ``marshal``-ed
+    (either may be None); ``(None, None)`` when ``packed`` is not such a pair."""
+    import marshal
 
-    return f"sre {_sre.MAGIC} {_sre.CODESIZE}"
+    try:
+        progs = marshal.loads(packed)
+    except (EOFError, ValueError, TypeError):
+        return None, None
+    if isinstance(progs, tuple) and len(progs) == 2:
+        return progs[0], progs[1]
+    return None, None
 
 
 def program(pattern: str) -> Program | None:
@@ -77,6 +85,8 @@ def load(pattern: str, prog: Any) -> Any:
     one or ``_sre`` refuses it (it validates the code)."""
     import _sre  # type: ignore[import-not-found,unused-ignore]  # CPython internal, no stub
 
+    if prog is None:
+        return None
     try:
         flags, code, groups, groupindex, indexgroup = prog
         return _sre.compile(
