@@ -9,8 +9,12 @@ field                 required  meaning
 ``id``                yes       kind name, lowercase (``secret_kinds.tsv`` names where one exists)
 ``description``       yes       one line for humans
 ``keywords``          yes       lowercase literals; the regex runs only if one occurs in the
-                                lower-cased text (``[]`` = always run)
-``regex``             yes       a ``regex``-module pattern (compiled with ``regex.ASCII``)
+                                lower-cased text (``[]`` = always run), so every match of the
+                                regex (or of the ``context`` it needs) must hold one
+                                (tests/test_scan_prefilter.py proves it from the regex)
+``regex``             yes       a pattern compiled with ``re.ASCII`` (built-ins: plain ``re``
+                                syntax, so its pre-filter and compiled code can be cached;
+                                ``regex``-module syntax is accepted for custom detectors)
 ``secret_group``      yes       capture group holding the secret, 0 = the whole match
 ``severity``          yes       ``"high"``, ``"medium"`` or ``"low"``
 ``examples``          yes       true positives (texts in which this kind must be found)

@@ -7,7 +7,7 @@ every match of the pattern contains at least one alternative of every factor as 
 This is the required-literal extraction of ripgrep (``grep-regex`` ``literal.rs``) and Google's
 ``codesearch`` (Russ Cox, "Regular Expression Matching with a Trigram Index", 2012): literals
 are multiplied through concatenations, unioned through alternations, kept through repetitions of
-at least one, and given up where a set would grow too large (``\\d{4}`` keeps only "a digit").
+at least one, and given up where a set would grow too large (``[A-Za-z0-9]{20}`` gives nothing).
 
 The factors are computed when the catalogue is built (a cache miss, see ``catalogue.py``) and
 checked at scan time by :func:`codex_guard.scan.catalogue.factors_hold` with plain substring
@@ -20,8 +20,9 @@ of the pattern; ``str.lower`` maps each ASCII letter to its lower case in place,
 case-insensitive ASCII match always shows up there). Level 2: lower-case with every digit
 written ``0``, looked up in the lower-cased text with its digits so written; a class of digits
 (``\\d``, ``[0-9]``, ``[2-7]``) is then the one string ``0``, so ``\\d{4}-\\d{4}`` requires
-``0000-0000``. Each level only maps characters one to one, so a match of the pattern, mapped,
-is still a substring of the text, mapped.
+``0000-0000``. Each level maps the text character by character, so a match of the pattern,
+mapped, is still a substring of the text, mapped (the alternatives are ASCII: a pattern with a
+non-ASCII literal gives no factor from it).
 
 The extraction is conservative: anything it does not model (back-references, conditionals,
 non-ASCII literals, patterns only the ``regex`` module accepts) contributes no factor, which only
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
     Factor = tuple[int, tuple[str, ...]]
 
-__all__ = ["required_factors"]
+__all__ = ["covered", "required_factors"]
 
 _CAP = 64
 """Largest set of exact strings tracked for one sub-pattern (``[0-9a-f]`` is 16, ``\\d\\d`` 100)."""
@@ -50,6 +51,7 @@ _WIDE = 16
 satisfies it, so checking it costs more than it saves."""
 
 _PREFER: tuple[str, ...] = ()
+"""The ``prefer`` argument of the :func:`required_factors` call in progress."""
 
 
 Strings = tuple[set[str], int]  # a set of strings and their level (see the module docstring)
@@ -123,11 +125,14 @@ def required_factors(pattern: str, prefer: tuple[str, ...] = ()) -> tuple[Factor
         return None
     global _PREFER
     _PREFER = tuple(prefer)
-    info = _seq(list(tree), bool(tree.state.flags & re.IGNORECASE), parser)
-    facts = list(info.factors)
-    if info.exact is not None:
-        facts.append((info.exact[1], frozenset(info.exact[0])))
-    return _best(facts)
+    try:
+        info = _seq(list(tree), bool(tree.state.flags & re.IGNORECASE), parser)
+        facts = list(info.factors)
+        if info.exact is not None:
+            facts.append((info.exact[1], frozenset(info.exact[0])))
+        return _best(facts)
+    finally:
+        _PREFER = ()
 
 
 def _best(facts: list[tuple[int, frozenset[str]]]) -> tuple[Factor, ...]:
@@ -141,7 +146,7 @@ def _best(facts: list[tuple[int, frozenset[str]]]) -> tuple[Factor, ...]:
         if len(kept) > _CAP or (len(kept) > _WIDE and max(len(a) for a in kept) == 1):
             continue
         out[(level, tuple(kept))] = min(len(a) for a in kept)
-    ranked = sorted(out, key=lambda f: (not _covered(f), -out[f], f[0], len(f[1]), f))
+    ranked = sorted(out, key=lambda f: (not covered(f, _PREFER), -out[f], f[0], len(f[1]), f))
     kept_factors: list[Factor] = []
     for f in ranked:
         if not any(_implies(g, f) for g in kept_factors):
@@ -158,13 +163,14 @@ def _implies(g: Factor, f: Factor) -> bool:
     return all(any(b in a for b in f[1]) for a in g_alts)
 
 
-def _covered(factor: Factor) -> bool:
-    """Every alternative of ``factor`` contains one of the preferred strings."""
-    if not _PREFER:
+def covered(factor: Factor, prefer: tuple[str, ...]) -> bool:
+    """Whether every alternative of ``factor`` contains one of ``prefer`` (lower-case strings),
+    so that a text satisfying the factor contains one of them in its lower-cased form."""
+    if not prefer:
         return False
     level, alts = factor
     # at level 2 a "0" may stand for any digit: only keywords without digits are seen as such
-    words = [k for k in _PREFER if level < 2 or not _DIGITS.intersection(k)]
+    words = [k for k in prefer if level < 2 or not _DIGITS.intersection(k)]
     return all(any(k in a for k in words) for a in _norm(set(alts), level, 1 if level < 2 else 2))
 
 
