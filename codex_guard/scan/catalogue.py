@@ -462,7 +462,7 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
     import marshal
 
     from .precompiled import program
-    from .prefilter import required_factors
+    from .prefilter import parse_tree, required_factors
 
     tables = data.get("detector")
     if not isinstance(tables, list) or not tables:
@@ -476,11 +476,19 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
         if det.id in seen:
             raise CatalogueError(f"duplicate detector id {det.id!r}")
         seen.add(det.id)
-        factors = required_factors(det.regex) or ()
-        if det.context:
-            factors += required_factors(det.context) or ()
-        progs = (program(det.regex), program(det.context) if det.context else None)
-        detectors.append(det._replace(factors=factors, sre=marshal.dumps(progs)))
+        factors: tuple[Factor, ...] = ()
+        progs: list[Any] = []
+        for pattern in (det.regex, det.context):
+            if pattern is None:
+                progs.append(None)
+                continue
+            tree = parse_tree(pattern)  # parsed once, for both derived forms
+            if tree is None:
+                progs.append(None)
+                continue
+            factors += required_factors(pattern, tree=tree) or ()
+            progs.append(program(pattern, tree))
+        detectors.append(det._replace(factors=factors, sre=marshal.dumps(tuple(progs))))
     return build_catalogue(detectors)
 
 

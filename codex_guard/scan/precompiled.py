@@ -40,10 +40,14 @@ def unpack(packed: bytes) -> tuple[Any, Any]:
     return None, None
 
 
-def program(pattern: str) -> Program | None:
+def program(pattern: str, tree: Any = None) -> Program | None:
     """The compiled code of ``pattern`` under ``re.ASCII``, as marshal-able data, or None when
     the standard library does not take the pattern without a warning (the engine then uses the
     ``regex`` module) or its code units are not 4 bytes wide.
+
+    Args:
+        pattern: the regex.
+        tree: ``prefilter.parse_tree(pattern)`` when the caller has it already.
 
     Returns:
         ``(flags, code, groups, groupindex, indexgroup)``: the arguments of ``_sre.compile``
@@ -51,21 +55,20 @@ def program(pattern: str) -> Program | None:
     """
     import _sre  # type: ignore[import-not-found,unused-ignore]  # CPython internal, no stub
     import re
-    import warnings
     from array import array
+
+    from .prefilter import parse_tree
 
     if _sre.CODESIZE != 4 or array("I").itemsize != 4:
         return None
-    parser: Any = getattr(re, "_parser", None)
     compiler: Any = getattr(re, "_compiler", None)
-    if parser is None or compiler is None:  # pragma: no cover - Python < 3.11
+    if tree is None:
+        tree = parse_tree(pattern)
+    if tree is None or compiler is None:
         return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            tree = parser.parse(pattern, re.ASCII)
-            code = compiler._code(tree, re.ASCII)
-    except (re.error, FutureWarning, DeprecationWarning, RecursionError, OverflowError):
+        code = compiler._code(tree, re.ASCII)
+    except (re.error, RecursionError, OverflowError):
         return None
     groupindex = dict(tree.state.groupdict)
     indexgroup: list[str | None] = [None] * tree.state.groups

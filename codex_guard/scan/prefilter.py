@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     Factor = tuple[int, tuple[str, ...]]
 
-__all__ = ["covered", "required_factors"]
+__all__ = ["covered", "parse_tree", "required_factors"]
 
 _CAP = 64
 """Largest set of exact strings tracked for one sub-pattern (``[0-9a-f]`` is 16, ``\\d\\d`` 100)."""
@@ -97,20 +97,9 @@ def _exact(strings: set[str], level: int) -> _Info:
 _NOTHING_KNOWN = _Info(None, [])
 
 
-def required_factors(pattern: str, prefer: tuple[str, ...] = ()) -> tuple[Factor, ...] | None:
-    """The factors of ``pattern`` as compiled with ``re.ASCII`` (see the module docstring).
-
-    Args:
-        pattern: the regex.
-        prefer: lower-case strings; where a choice is made (one factor per alternation branch,
-            the factors kept), factors whose every alternative contains one of them rank first.
-            The tests use it to prove a detector's ``keywords`` necessary; the scan uses none.
-
-    Returns:
-        A tuple of at most ``_MAX_FACTORS`` factors (empty when nothing is required), or None
-        when the standard library cannot parse the pattern without a warning (a pattern only
-        the ``regex`` module accepts); the caller then relies on the keywords alone.
-    """
+def parse_tree(pattern: str) -> Any:
+    """``re._parser.parse(pattern, re.ASCII)``, or None when the standard library does not take
+    the pattern without a warning (a pattern only the ``regex`` module accepts)."""
     import re
     import warnings
 
@@ -120,9 +109,35 @@ def required_factors(pattern: str, prefer: tuple[str, ...] = ()) -> tuple[Factor
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            tree = parser.parse(pattern, re.ASCII)
-    except (re.error, FutureWarning, DeprecationWarning, RecursionError):
+            return parser.parse(pattern, re.ASCII)
+    except (re.error, FutureWarning, DeprecationWarning, RecursionError, OverflowError):
         return None
+
+
+def required_factors(
+    pattern: str, prefer: tuple[str, ...] = (), tree: Any = None
+) -> tuple[Factor, ...] | None:
+    """The factors of ``pattern`` as compiled with ``re.ASCII`` (see the module docstring).
+
+    Args:
+        pattern: the regex.
+        prefer: lower-case strings; where a choice is made (one factor per alternation branch,
+            the factors kept), factors whose every alternative contains one of them rank first.
+            The tests use it to prove a detector's ``keywords`` necessary; the scan uses none.
+        tree: ``parse_tree(pattern)`` when the caller has it already (it is not modified).
+
+    Returns:
+        A tuple of at most ``_MAX_FACTORS`` factors (empty when nothing is required), or None
+        when the standard library cannot parse the pattern without a warning (a pattern only
+        the ``regex`` module accepts); the caller then relies on the keywords alone.
+    """
+    import re
+
+    if tree is None:
+        tree = parse_tree(pattern)
+        if tree is None:
+            return None
+    parser: Any = getattr(re, "_parser", None)  # not None: parse_tree used it
     global _PREFER
     _PREFER = tuple(prefer)
     try:
