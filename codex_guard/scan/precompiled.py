@@ -67,7 +67,7 @@ def program(pattern: str, tree: Any = None) -> Program | None:
     if tree is None or compiler is None:
         return None
     try:
-        code = compiler._code(tree, re.ASCII)
+        code = compiler._code(tree, re.ASCII.value)
     except (re.error, RecursionError, OverflowError):
         return None
     groupindex = dict(tree.state.groupdict)
@@ -75,7 +75,7 @@ def program(pattern: str, tree: Any = None) -> Program | None:
     for name, i in groupindex.items():
         indexgroup[i] = name
     return (
-        int(re.ASCII | tree.state.flags),
+        re.ASCII.value | tree.state.flags,
         array("I", code).tobytes(),
         tree.state.groups - 1,
         tuple(sorted(groupindex.items())),

@@ -109,7 +109,7 @@ def parse_tree(pattern: str) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            return parser.parse(pattern, re.ASCII)
+            return parser.parse(pattern, re.ASCII.value)  # an int, as re.compile passes it
     except (re.error, FutureWarning, DeprecationWarning, RecursionError, OverflowError):
         return None
 
