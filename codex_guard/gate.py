@@ -18,9 +18,11 @@ the renderer blocks (prompt, output) or denies (command) with it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from codex_guard.verdict import FORBIDDEN, PROMPT, FindingRef, Verdict
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["judge_prompt", "judge_tool_output", "scan_command", "tool_output_text"]
 

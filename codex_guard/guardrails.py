@@ -49,12 +49,12 @@ through and the person sees a ``systemMessage``), ``off`` (not reported).
 
 from __future__ import annotations
 
-import hashlib
 import os
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from codex_guard.scan import Catalogue, Detector, Finding
 
 __all__ = [
@@ -90,7 +90,6 @@ class GuardrailsError(ValueError):
     """A guardrails.toml file is unreadable or invalid; the message names the file."""
 
 
-@dataclass
 class Guardrails:
     """The merged configuration.
 
@@ -109,20 +108,75 @@ class Guardrails:
         files: the files that were read, lowest layer first.
     """
 
-    actions: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ACTIONS))
-    floor: dict[str, str] = field(default_factory=dict)
-    tighten: dict[str, str] = field(default_factory=dict)
-    allowlist: set[str] = field(default_factory=set)
-    system_allowlist: set[str] = field(default_factory=set)
-    detectors: list[Detector] = field(default_factory=list)
-    max_chars: int = DEFAULT_MAX_CHARS
-    regex_timeout: float = DEFAULT_TIMEOUT_MS / 1000
-    oversize: str = WARN
-    files: list[str] = field(default_factory=list)
-    # [scan] limits the system layer set, and whether a system file was read at all
-    _system_limits: set[str] = field(default_factory=set, repr=False, compare=False)
-    _system_file: bool = field(default=False, repr=False, compare=False)
-    _catalogue: Catalogue | None = field(default=None, repr=False, compare=False)
+    __slots__ = (
+        "_catalogue",
+        "_system_file",
+        "_system_limits",
+        "actions",
+        "allowlist",
+        "detectors",
+        "files",
+        "floor",
+        "max_chars",
+        "oversize",
+        "regex_timeout",
+        "system_allowlist",
+        "tighten",
+    )
+
+    def __init__(
+        self,
+        actions: dict[str, str] | None = None,
+        floor: dict[str, str] | None = None,
+        tighten: dict[str, str] | None = None,
+        allowlist: set[str] | None = None,
+        system_allowlist: set[str] | None = None,
+        detectors: list[Detector] | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        regex_timeout: float = DEFAULT_TIMEOUT_MS / 1000,
+        oversize: str = WARN,
+        files: list[str] | None = None,
+    ) -> None:
+        self.actions = dict(DEFAULT_ACTIONS) if actions is None else actions
+        self.floor = {} if floor is None else floor
+        self.tighten = {} if tighten is None else tighten
+        self.allowlist = set() if allowlist is None else allowlist
+        self.system_allowlist = set() if system_allowlist is None else system_allowlist
+        self.detectors = [] if detectors is None else detectors
+        self.max_chars = max_chars
+        self.regex_timeout = regex_timeout
+        self.oversize = oversize
+        self.files = [] if files is None else files
+        # [scan] limits the system layer set, and whether a system file was read at all
+        self._system_limits: set[str] = set()
+        self._system_file = False
+        self._catalogue: Catalogue | None = None
+
+    def _public(self) -> tuple[Any, ...]:
+        return (
+            self.actions,
+            self.floor,
+            self.tighten,
+            self.allowlist,
+            self.system_allowlist,
+            self.detectors,
+            self.max_chars,
+            self.regex_timeout,
+            self.oversize,
+            self.files,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Guardrails) and self._public() == other._public()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
+
+    def __repr__(self) -> str:
+        return (
+            f"Guardrails(actions={self.actions!r}, floor={self.floor!r}, "
+            f"tighten={self.tighten!r}, max_chars={self.max_chars!r}, "
+            f"oversize={self.oversize!r}, files={self.files!r})"
+        )
 
     def action_for(self, kind: str, severity: str, category: str) -> str:
         """The action for a finding: the kind's setting, else its severity's, else its
@@ -158,8 +212,9 @@ class Guardrails:
         digests = self.system_allowlist if system_only else self.allowlist
         if not digests:
             return False
-        digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
-        return digest in digests
+        from codex_guard._sha import sha256_hex
+
+        return sha256_hex(value.encode("utf-8", "surrogatepass")) in digests
 
     def classify(self, text: str, findings: list[Finding]) -> list[tuple[Finding, str]]:
         """Each finding of ``text`` with its action, dropping allowlisted values and ``off``.
@@ -358,6 +413,12 @@ def load_guardrails(cwd: str | None = None) -> Guardrails:
     g = Guardrails()
     kinds = set(detector_ids())
     for layer, path in config_paths(cwd):
+        try:
+            os.stat(path)
+        except FileNotFoundError:
+            continue  # the common case: no TOML reader imported at all
+        except OSError:
+            pass  # let the reader report it
         data = _read(path)
         if data is None:
             continue

@@ -405,7 +405,7 @@ def test_keyword_prefilter_equals_naive_substring_search(parts: list[str]) -> No
 
 
 def test_keyword_prefilter_with_recurring_keywords() -> None:
-    lowered = ("key=1 " * 5000 + "sk-proj-abc ghp_x").lower()
+    lowered = ("key=1 " * 30000 + "sk-proj-abc ghp_x").lower()
     from codex_guard.scan import catalogue as cat_mod
 
     assert len(lowered) > cat_mod._SHORT_TEXT

@@ -20,23 +20,22 @@ Pipeline for ``scan(text)`` (modelled on gitleaks ``detect/detect.go``):
 
 from __future__ import annotations
 
-import bisect
-import importlib
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from .catalogue import load_catalogue
 
-from . import filters
-from .catalogue import Catalogue, Detector, load_catalogue
+# imported here, not lazily: importing the submodule later would rebind the package attribute
+# ``codex_guard.scan.redact`` (the function) to the module ``codex_guard.scan.redact``
 from .redact import known_prefix, mask_secret, redact_spans
-from .validators import CHECKSUM_VALIDATORS, VALIDATORS, Candidate, shannon_entropy
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from typing import Any
+
+    from .catalogue import Catalogue, Detector
 
 __all__ = ["Finding", "redact", "scan"]
 
 
-@dataclass(frozen=True)
 class Finding:
     """One secret found in a text.
 
@@ -44,7 +43,12 @@ class Finding:
     come from the catalogue, ``start``/``end`` are character offsets of the secret in the scanned
     text (``text[start:end]`` is the secret), and ``redacted`` is a safe display form of it
     (see :func:`codex_guard.scan.redact.mask_secret`).
+
+    Immutable by convention, compared and hashed by value (a plain class with ``__slots__``
+    rather than a frozen dataclass: ``dataclasses`` costs a hook process milliseconds to import).
     """
+
+    __slots__ = ("description", "end", "kind", "redacted", "severity", "start")
 
     kind: str
     description: str
@@ -52,6 +56,32 @@ class Finding:
     start: int
     end: int
     redacted: str
+
+    def __init__(
+        self, kind: str, description: str, severity: str, start: int, end: int, redacted: str
+    ) -> None:
+        self.kind = kind
+        self.description = description
+        self.severity = severity
+        self.start = start
+        self.end = end
+        self.redacted = redacted
+
+    def _key(self) -> tuple[str, str, str, int, int, str]:
+        return (self.kind, self.description, self.severity, self.start, self.end, self.redacted)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Finding) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Finding(kind={self.kind!r}, description={self.description!r}, "
+            f"severity={self.severity!r}, start={self.start!r}, end={self.end!r}, "
+            f"redacted={self.redacted!r})"
+        )
 
 
 # Compiled patterns, per process: detector id -> (pattern, context pattern or None).
@@ -80,7 +110,8 @@ def _compile(source: str, timeout: float | None) -> Any:
         except (re.error, FutureWarning, DeprecationWarning):
             pass
     # lazy: import time matters in a short-lived hook process (and regex ships no stubs)
-    regex = importlib.import_module("regex")
+    import regex  # type: ignore[import-untyped,unused-ignore]
+
     return regex.compile(source, regex.ASCII)
 
 
@@ -88,8 +119,19 @@ def _compiled(det: Detector) -> tuple[Any, Any]:
     key = (det.id, det.regex)
     hit = _COMPILED.get(key)
     if hit is None:
-        pattern = _compile(det.regex, det.timeout)
-        context = _compile(det.context, det.timeout) if det.context else None
+        pattern = context = None
+        if det.timeout is None and det.sre is not None:
+            # built with the catalogue cache: no ``import re``, no parsing (precompiled.py)
+            from .precompiled import load, unpack
+
+            progs = unpack(det.sre)
+            pattern = load(det.regex, progs[0])
+            if det.context:
+                context = load(det.context, progs[1])
+        if pattern is None:
+            pattern = _compile(det.regex, det.timeout)
+        if det.context and context is None:
+            context = _compile(det.context, det.timeout)
         hit = (pattern, context)
         _COMPILED[key] = hit
     return hit
@@ -126,6 +168,9 @@ def _candidates(
     indices: Iterable[int],
     errors: list[str] | None = None,
 ) -> list[_Hit]:
+    from . import filters
+    from .validators import CHECKSUM_VALIDATORS, VALIDATORS, Candidate, shannon_entropy
+
     hits: list[_Hit] = []
     vetoes: list[_Hit] = []  # checksum look-alikes: they also silence less specific detectors
     pragma_possible = any(
@@ -154,23 +199,17 @@ def _candidates(
                 if validator is not None:
                     cand = Candidate(text, start, end, m.start(), m.end())
                     if not validator(cand):
-                        if vetoing:
+                        # a look-alike vetoes only where it could have been a finding: with
+                        # its context present (as the keyword pre-filter also requires)
+                        if vetoing and _in_context(text, start, end, det, context):
                             vetoes.append(_Hit(i, det, start, end))
                         continue
                     start, end = cand.start, cand.end  # a validator may narrow the span
                     secret = text[start:end]
                 if filters.is_placeholder(secret):
                     continue
-                if context is not None:
-                    w = det.context_window
-                    lo, hi = max(0, start - w), min(len(text), end + w)
-                    found = (
-                        context.search(text, lo, hi)
-                        if det.timeout is None
-                        else context.search(text, lo, hi, timeout=det.timeout)
-                    )
-                    if found is None:
-                        continue
+                if not _in_context(text, start, end, det, context):
+                    continue
                 hits.append(_Hit(i, det, start, end))
         except TimeoutError:
             if errors is not None:
@@ -180,12 +219,26 @@ def _candidates(
     return hits
 
 
+def _in_context(text: str, start: int, end: int, det: Detector, context: Any) -> bool:
+    """Whether the detector's ``context`` pattern (if any) matches within ``context_window``
+    characters on either side of ``text[start:end]``."""
+    if context is None:
+        return True
+    w = det.context_window
+    lo, hi = max(0, start - w), min(len(text), end + w)
+    if det.timeout is None:
+        return context.search(text, lo, hi) is not None
+    return context.search(text, lo, hi, timeout=det.timeout) is not None
+
+
 def _drop_vetoed(hits: list[_Hit], vetoes: list[_Hit]) -> list[_Hit]:
     """Drop hits that a more specific checksum look-alike covers at least half of.
 
     ``O((h + v) log v)``. The half rule keeps a look-alike from silencing a much larger
     finding it merely touches: a base58 run inside a real OpenSSH key body fails the
     ``bitcoin-address`` checksum, and must not veto the ``private-key`` block around it."""
+    import bisect
+
     vetoes.sort(key=lambda v: v.start)
     starts = [v.start for v in vetoes]
     max_end: list[int] = []  # max_end[k] = max(v.end for v in vetoes[: k + 1])
@@ -247,6 +300,7 @@ def scan(
     catalogue: Catalogue | None = None,
     errors: list[str] | None = None,
     enabled: Callable[[Detector], bool] | None = None,
+    full: bool = False,
 ) -> list[Finding]:
     """Find the secrets in ``text``.
 
@@ -258,6 +312,8 @@ def scan(
             (user-supplied detectors only) expired; that detector's later matches are lost.
         enabled: if given, only the detectors it accepts run (the caller's actions: a detector
             whose findings would be ignored need not cost a regex pass).
+        full: run every detector, without the keyword and required-literal pre-filters (for
+            tests: the pre-filtered scan must report exactly what the full one does).
 
     Returns:
         A list of :class:`Finding`, sorted by ``start``, with no two findings overlapping.
@@ -269,8 +325,9 @@ def scan(
         OSError / CatalogueError: only if the default catalogue file is missing or malformed
             (a packaging error); never because of the content of ``text``.
 
-    Cost: one ``lower()`` of the text, one substring search per catalogue keyword, then one
-    linear ``regex`` pass per detector whose keyword occurs in the text.
+    Cost: one ``lower()`` of the text, one substring search per catalogue keyword and per
+    required literal of the detectors with a keyword present, then one linear regex pass per
+    detector that passed both (a pattern is compiled only when it first runs).
     """
     if not isinstance(text, str):
         raise TypeError(f"scan() expects str, not {type(text).__name__}")
@@ -278,9 +335,13 @@ def scan(
         return []
     cat = catalogue if catalogue is not None else load_catalogue()
     lowered = text.lower()
-    indices = cat.select(lowered)
+    indices = cat.select(lowered) if full else cat.select(lowered, text)
     if enabled is not None:
         indices = [i for i in indices if enabled(cat.detectors[i])]
+    if full:
+        indices = list(range(len(cat.detectors)))
+        if enabled is not None:
+            indices = [i for i in indices if enabled(cat.detectors[i])]
     if not indices:
         return []
     hits = _merge(_candidates(text, lowered, cat, indices, errors))

@@ -26,8 +26,7 @@ Algorithms and their sources:
 
 from __future__ import annotations
 
-import hashlib
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from .validators import Candidate
@@ -254,6 +253,8 @@ def bitcoin_address(c: Candidate) -> bool:
     raw = _b58decode(s)
     if raw is None or len(raw) != 25 or raw[0] not in (0x00, 0x05):
         return False
+    import hashlib  # lazy: only a base58 candidate pays for OpenSSL
+
     check = hashlib.sha256(hashlib.sha256(raw[:21]).digest()).digest()[:4]
     return check == raw[21:]
 

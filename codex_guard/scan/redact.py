@@ -10,8 +10,19 @@ of GitHub's secret-scanning alerts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Protocol
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Protocol
+
+    class _Span(Protocol):
+        @property
+        def start(self) -> int: ...
+        @property
+        def end(self) -> int: ...
+        @property
+        def redacted(self) -> str: ...
+
 
 __all__ = ["known_prefix", "mask_secret", "redact_spans"]
 
@@ -19,15 +30,6 @@ _MAX_INLINE = 64
 _TAIL = 4
 _MIN_BODY_FOR_TAIL = 16
 _MAX_PREFIX = 24
-
-
-class _Span(Protocol):
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-    @property
-    def redacted(self) -> str: ...
 
 
 def known_prefix(secret: str, keywords: Iterable[str]) -> int:

@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections import Counter
-from collections.abc import Callable
 
 from . import filters
 from .pii import PII_VALIDATORS, bech32_polymod
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["CHECKSUM_VALIDATORS", "VALIDATORS", "Candidate", "shannon_entropy"]
 
@@ -81,7 +83,10 @@ def shannon_entropy(value: str) -> float:
     n = len(value)
     if n == 0:
         return 0.0
-    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+    counts: dict[str, int] = {}
+    for ch in value:
+        counts[ch] = counts.get(ch, 0) + 1
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,12 +160,17 @@ def bech32_checksum(c: Candidate) -> bool:
     return bech32_polymod(expanded + [_BECH32.index(ch) for ch in data]) == 1
 
 
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
 def _b64decode(segment: str) -> bytes | None:
-    import base64
+    """``base64.urlsafe_b64decode`` of ``segment`` padded, or None: the same
+    ``binascii.a2b_base64`` call without ``import base64`` (which imports ``re``)."""
     import binascii
 
     try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        data = (segment + "=" * (-len(segment) % 4)).encode("ascii")
+        return binascii.a2b_base64(data.translate(_URLSAFE))
     except (binascii.Error, ValueError):
         return None
 
@@ -192,12 +202,11 @@ def pem_private_key(c: Candidate) -> bool:
     s = c.secret
     if not s.startswith("LS0t"):
         return True
-    import base64
-    import binascii
+    import binascii  # base64.b64decode is this call, but base64 imports re
 
     head = s[: (min(len(s), 120) // 4) * 4]
     try:
-        raw = base64.b64decode(head)
+        raw = binascii.a2b_base64(head.encode("ascii"))
     except (binascii.Error, ValueError):
         return False
     first = raw.split(b"\n", 1)[0]
