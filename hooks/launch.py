@@ -10,10 +10,15 @@ no user site, no ``PYTHON*`` variables, no script folder on ``sys.path``) and ``
 tree-sitter, Starlark and the other dependencies that slower paths import lazily).
 
 Only the code under ``__main__`` runs; it is compiled on every start (scripts have no ``.pyc``),
-so it stays a few lines.
+so it stays a few lines. The cyclic garbage collector is off: the process lives for
+milliseconds, its passes cost 3-6 ms of that and free little; memory is bounded by the
+analysis limits and measured in ``bench/latency.py`` (peak RSS).
 """
 
 if __name__ == "__main__":
+    import gc
+
+    gc.disable()  # a process of a few milliseconds: collection passes cost 3-6 ms, free nothing
     import os
     import sys
 

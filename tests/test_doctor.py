@@ -226,3 +226,4 @@ def test_install_fills_the_policy_cache(denv: DEnv) -> None:
     }
     assert "codex_guard.policy.cache" in imported
     assert "starlark" not in imported and "codex_guard.policy.parser" not in imported
+    assert "tomllib" not in imported  # nor parses detectors.toml: the catalogue cache is filled

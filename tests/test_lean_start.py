@@ -93,7 +93,6 @@ def home(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.xfail(reason="issue 8: lean hook path in progress", strict=False)
 @pytest.mark.parametrize("command", ["ls -la", "cd src && git status && npm test"])
 def test_plain_pre_tool_use_imports_nothing_heavy(home: Path, command: str) -> None:
     ev = _event(

@@ -56,19 +56,21 @@ def _report(verb: str, argv: list[str], uninstall: bool) -> int:
     for n in res.notes:
         print(f"note: {n}")
     if not uninstall:
-        _warm_policy_cache()
+        _warm_caches()
     return 0
 
 
-def _warm_policy_cache() -> None:
-    """Evaluate the rule files once now (the built-in packs take the longest), so the first hook
-    after an install or upgrade reads the compiled-policy cache instead of paying for Starlark
-    evaluation and example validation (issue 8). A broken rules file is reported, not fatal:
-    the hook will deny with the same message until it is fixed."""
+def _warm_caches() -> None:
+    """Fill the caches the hook reads now, so the first hook after an install or upgrade does not
+    pay for them (issue 8): the compiled policy (Starlark evaluation and example validation of
+    the rule files, the built-in packs taking longest) and the checked detector catalogue with its
+    pre-filter and precompiled patterns. A broken rules file is reported, not fatal: the hook
+    denies with the same message until it is fixed."""
     import os
 
     from codex_guard.policy.cache import load
     from codex_guard.policy.errors import PolicyError
+    from codex_guard.scan import load_catalogue
 
     try:
         load(os.getcwd())
@@ -76,6 +78,10 @@ def _warm_policy_cache() -> None:
         print(f"note: a rules file is broken, so the hook will deny every command: {e.one_line()}")
     except OSError as e:
         print(f"note: the policy cache could not be filled: {e}")
+    try:
+        load_catalogue()
+    except Exception as e:  # the hook reports the same problem on its first scan
+        print(f"note: the detector catalogue could not be loaded: {e}")
 
 
 def run(argv: list[str]) -> int:
