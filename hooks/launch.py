@@ -35,7 +35,15 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["hook"]:
         from codex_guard.commands.hook import run
 
-        sys.exit(run(sys.argv[2:]))
+        _rc = run(sys.argv[2:])
+        for _stream in (sys.stdout, sys.stderr):
+            try:  # noqa: SIM105 - contextlib costs start-up
+                _stream.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
+        # the answer is written and the audit entry too (by the decision process, which has
+        # exited): skip the interpreter's teardown of every module, about a millisecond
+        os._exit(_rc)
     from codex_guard.cli import main
 
     sys.exit(main(sys.argv[1:]))
