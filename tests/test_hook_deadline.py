@@ -151,3 +151,56 @@ def test_deadline_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         assert hook_cmd.deadline_s() == hook_cmd.DEFAULT_DEADLINE_S
     monkeypatch.setenv("CODEX_GUARD_DEADLINE_S", "0.5")
     assert hook_cmd.deadline_s() == 0.5
+
+
+def _warm(henv: HookEnv, event: dict[str, Any]) -> None:
+    done, _ = _run(henv, event, "20")  # fills the compiled-policy cache
+    assert done.returncode == 0, done.stderr
+
+
+def test_plain_command_without_repository_input_is_decided_in_process(tmp_path: Path) -> None:
+    """No fork (issue 8) when nothing a repository controls is read: a deadline far too short
+    for a forked decision does not matter, the warm plain command is decided and allowed."""
+    henv = HookEnv(tmp_path)
+    henv.write_rules(henv.codex_home / "rules", "u.rules", 'prefix_rule(["ls"], "allow")\n')
+    work = tmp_path / "work"
+    work.mkdir()
+    event = pre_tool("ls -la", str(work))
+    _warm(henv, event)
+    done, _ = _run(henv, event, "0.001")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b""  # allowed: Codex's no-output answer
+    assert _audit(henv)[-1]["effective_decision"] == "allow"
+
+
+@pytest.mark.parametrize(
+    ("why", "command"),
+    [
+        ("project rules", "ls -la"),
+        ("project guardrails", "ls -la"),
+        ("not plain words", "ls -la | grep 'x y'"),
+        ("cache miss", "ls -la"),
+    ],
+)
+def test_anything_a_repository_controls_keeps_the_deadline(
+    tmp_path: Path, why: str, command: str
+) -> None:
+    """The same event under a 1 ms deadline is failed closed once the decision needs the fork:
+    project rule files or guardrails, a script that needs the parser, a cache miss."""
+    henv = HookEnv(tmp_path)
+    henv.write_rules(henv.codex_home / "rules", "u.rules", 'prefix_rule(["ls"], "allow")\n')
+    proj = tmp_path / "proj"
+    (proj / ".git").mkdir(parents=True)
+    if why == "project rules":
+        henv.write_rules(proj / ".codex" / "rules", "p.rules", 'prefix_rule(["ls"], "allow")\n')
+    if why == "project guardrails":
+        (proj / ".codex").mkdir()
+        (proj / ".codex" / "guardrails.toml").write_text("[scan]\n")
+    event = pre_tool(command, str(proj))
+    if why != "cache miss":
+        _warm(henv, event)
+    done, _ = _run(henv, event, "0.001")
+    assert done.returncode == 0, done.stderr
+    hso = json.loads(done.stdout)["hookSpecificOutput"]
+    assert hso["permissionDecision"] == "deny"
+    assert "in time" in hso["permissionDecisionReason"], hso

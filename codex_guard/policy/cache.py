@@ -349,6 +349,36 @@ def load_found(found: Discovery, folder: str | None) -> LoadedPolicy:
     return LoadedPolicy(policy, list(found.files), found.project_root, found.project_trusted)
 
 
+# policies :func:`cached` found, for the :func:`load` that follows in the same process (one shot)
+_PEEKED: dict[tuple[object, ...], LoadedPolicy] = {}
+
+
+def cached(cwd: str | None, *, extra: list[str] | None = None) -> LoadedPolicy | None:
+    """The policy for an event in ``cwd`` when the cache holds it (nothing to evaluate), else
+    None; never evaluates a rule file. The next :func:`load` with the same arguments in this
+    process returns it without reading the entry again.
+
+    Raises:
+        PolicyError: a rules folder cannot be listed or the user config.toml is invalid.
+    """
+    if os.environ.get("CODEX_GUARD_NO_CACHE"):
+        return None
+    found = discover(cwd, extra=extra)
+    folder = cache_dir()
+    if not _trusted_folder(folder):
+        return None
+    key = cache_key(found)
+    payload = _read(os.path.join(folder, f"policy-{key[:32]}.marshal"), key)
+    if payload is None:
+        return None
+    try:
+        loaded = _loaded_from_plain(payload)
+    except ValueError:
+        return None
+    _PEEKED[(cwd, tuple(extra or ()))] = loaded
+    return loaded
+
+
 def load(
     cwd: str | None,
     *,
@@ -363,6 +393,10 @@ def load(
     :class:`~codex_guard.policy.errors.PolicyError` for a broken one, which is never cached) and
     stores the result.
     """
+    if home is None and requirements is None:
+        peeked = _PEEKED.pop((cwd, tuple(extra or ())), None)
+        if peeked is not None:
+            return peeked
     found = discover(cwd, extra=extra, home=home, requirements=requirements)
     if os.environ.get("CODEX_GUARD_NO_CACHE"):
         return load_found(found, None)

@@ -11,6 +11,13 @@ A leaf package (it imports nothing else from codex_guard). Two views:
 tree-sitter is imported lazily, on the first parse.
 """
 
-from .analyze import REASON_FORK_BOMB, Analysis, Command, analyze_argv, analyze_script
+from .analyze import REASON_FORK_BOMB, Analysis, Command, analyze_argv, analyze_script, is_plain
 
-__all__ = ["REASON_FORK_BOMB", "Analysis", "Command", "analyze_argv", "analyze_script"]
+__all__ = [
+    "REASON_FORK_BOMB",
+    "Analysis",
+    "Command",
+    "analyze_argv",
+    "analyze_script",
+    "is_plain",
+]

@@ -90,6 +90,7 @@ __all__ = [
     "Command",
     "analyze_argv",
     "analyze_script",
+    "is_plain",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -2335,6 +2336,13 @@ def _fast_split(script: str) -> list[list[list[Word]]] | None:
             stages.append([Word(p, p) for p in parts])
         items.append(stages)
     return items
+
+
+def is_plain(script: str) -> bool:
+    """Whether ``script`` is plain words only (commands joined by ``&&``/``||``/``;`` or one
+    pipeline; see :func:`_fast_split`): analysed without a parser, in time linear in its at
+    most 4 KiB."""
+    return isinstance(script, str) and _fast_split(script) is not None
 
 
 def _fast_segments(script: str) -> list[str | None]:
