@@ -221,6 +221,8 @@ class Guardrails:
 
         A finding whose action the system layer sets (other than ``off``) is dropped only by
         the system layer's allowlist."""
+        if not findings:
+            return []
         cats = {d.id: d.category for d in self.catalogue().detectors}
         out: list[tuple[Finding, str]] = []
         for f in findings:
@@ -408,10 +410,8 @@ def load_guardrails(cwd: str | None = None) -> Guardrails:
         GuardrailsError: a file exists but cannot be read, is not TOML, or has an invalid
             ``[scan]`` table; the message names the file.
     """
-    from codex_guard.scan import detector_ids
-
     g = Guardrails()
-    kinds = set(detector_ids())
+    kinds: set[str] = set()  # the catalogue's kinds: read only when a file names some
     for layer, path in config_paths(cwd):
         try:
             os.stat(path)
@@ -423,5 +423,9 @@ def load_guardrails(cwd: str | None = None) -> Guardrails:
         if data is None:
             continue
         g.files.append(path)
+        if not kinds:
+            from codex_guard.scan import detector_ids
+
+            kinds.update(detector_ids())
         _apply(g, layer, path, data, kinds)
     return g

@@ -311,9 +311,10 @@ def test_catalogue_cache_entry_is_used_and_keyed_by_the_file(
         assert cat_mod._load_rows(str(src))[0] == rows  # from the cache
     src.write_text(body.format(id="second-longer"))
     assert cat_mod._load_rows(str(src))[0][0][0] == "second-longer"
-    det = cat_mod.Detector(*cat_mod._load_rows(str(src))[0][0])
-    assert det.factors == ((False, ("tok_",)),)
+    det = cat_mod.Detector._lazy(*cat_mod._load_rows(str(src))[0][0])
+    assert det.factors == ((False, ("tok_",)),)  # unpacked on first use
     assert json.dumps(det.keywords) == '["tok_"]'
+    assert det == cat_mod.parse_catalogue(cat_mod._read_toml(str(src))).detectors[0]
 
 
 def test_package_attributes_stay_functions_after_lazy_imports() -> None:

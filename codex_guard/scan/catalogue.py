@@ -130,7 +130,7 @@ class Detector:
     programs of detectors that never run).
     """
 
-    __slots__ = _FIELDS
+    __slots__ = (*_FIELDS, "_packed")
 
     id: str
     description: str
@@ -150,6 +150,7 @@ class Detector:
     timeout: float | None
     factors: tuple[Factor, ...]
     sre: bytes | None
+    _packed: bytes
 
     def __init__(
         self,
@@ -190,6 +191,33 @@ class Detector:
         self.timeout = timeout
         self.factors = factors
         self.sre = sre
+
+    @classmethod
+    def _lazy(cls, detector_id: str, packed: bytes) -> Detector:
+        """A detector read from the catalogue cache: its ``id`` now, every other field unpacked
+        from ``packed`` (the ``marshal`` of its :meth:`_row`) on first use, so a hook process
+        only unpacks the detectors its text makes candidates (issue 8)."""
+        d = cls.__new__(cls)
+        d.id = detector_id
+        d._packed = packed
+        return d
+
+    if not TYPE_CHECKING:  # the checker sees the fields as always set, which they are in use
+
+        def __getattr__(self, name: str) -> Any:
+            # reached only for a field not set yet: a lazily loaded detector's
+            if name not in _FIELDS:
+                raise AttributeError(name)
+            try:
+                packed = object.__getattribute__(self, "_packed")
+            except AttributeError:
+                raise AttributeError(name) from None
+            import marshal
+
+            for field, value in zip(_FIELDS, marshal.loads(packed), strict=True):
+                object.__setattr__(self, field, value)
+            object.__delattr__(self, "_packed")
+            return object.__getattribute__(self, name)
 
     def _row(self) -> tuple[Any, ...]:
         return tuple(getattr(self, f) for f in _FIELDS)
@@ -549,7 +577,7 @@ def parse_custom_detectors(tables: list[Any], where: str, timeout: float | None)
 
 _CACHE: dict[str, Catalogue] = {}
 
-_FORMAT = 4
+_FORMAT = 5  # 5: rows packed per detector (Detector._lazy)
 """Version of the cached catalogue's layout (bump when ``_FIELDS`` or the factors change)."""
 
 
@@ -567,16 +595,18 @@ def load_catalogue(path: str | None = None) -> Catalogue:
     if cached is not None:
         return cached
     rows, index, always, rare = _load_rows(key)
-    catalogue = Catalogue(tuple(Detector(*row) for row in rows), index, always, rare)
+    lazy = Detector._lazy
+    catalogue = Catalogue(tuple(lazy(i, packed) for i, packed in rows), index, always, rare)
     _CACHE[key] = catalogue
     return catalogue
 
 
 def _load_rows(
     path: str,
-) -> tuple[list[tuple[Any, ...]], dict[str, tuple[int, ...]], tuple[int, ...], dict[str, str]]:
-    """The checked catalogue at ``path`` as plain data: detector rows (``_FIELDS`` order,
-    factors included), the keyword index, the always-run indices and each keyword's rarest
+) -> tuple[list[tuple[str, bytes]], dict[str, tuple[int, ...]], tuple[int, ...], dict[str, str]]:
+    """The checked catalogue at ``path`` as plain data: per detector its id and the ``marshal``
+    of its row (``_FIELDS`` order, factors included; unpacked on first use,
+    :meth:`Detector._lazy`), the keyword index, the always-run indices and each keyword's rarest
     character.
 
     Read from a ``marshal`` entry in the cache folder keyed by the absolute path, size and
@@ -606,12 +636,21 @@ def _load_rows(
         if private_dir(folder) and private_dir(cache):
             with open(cache, "rb") as fh:
                 data = marshal.loads(fh.read())  # one read: load(fh) reads item by item
-            if isinstance(data, tuple) and len(data) == 5 and data[0] == ident:
+            if (
+                isinstance(data, tuple)
+                and len(data) == 5
+                and data[0] == ident
+                and type(data[1]) is list
+                and all(
+                    type(r) is tuple and len(r) == 2 and type(r[0]) is str and type(r[1]) is bytes
+                    for r in data[1]
+                )
+            ):
                 return data[1], data[2], data[3], data[4]
     except (OSError, EOFError, ValueError, TypeError):
         pass
     cat = parse_catalogue(_read_toml(path))
-    rows = [d._row() for d in cat.detectors]
+    rows = [(d.id, marshal.dumps(d._row())) for d in cat.detectors]
     payload = (ident, rows, cat.keyword_index, cat.always_run, cat._rare)
     _write_private(folder, cache, marshal.dumps(payload))
     return rows, cat.keyword_index, cat.always_run, cat._rare
