@@ -200,3 +200,34 @@ def test_broken_guardrails_is_logged_as_forbidden_without_echoing_values(
     assert b"sha256 is not 64 hex" in done.stdout and token.encode() not in done.stdout
     (entry,) = [json.loads(x) for x in log.read_text().splitlines()]
     assert entry["effective_decision"] == "forbidden" and token not in json.dumps(entry)
+
+
+def test_files_user_is_what_getpwuid_returns(tmp_path: Path) -> None:
+    """The /etc/passwd fast path (issue 8) answers exactly as ``pwd`` for every account of
+    this machine, and defers to ``pwd`` whenever the name service would not read the file
+    first."""
+    import pwd
+
+    from codex_guard.audit import ids
+
+    for e in pwd.getpwall():
+        assert ids._files_user(e.pw_uid) in (None, pwd.getpwuid(e.pw_uid).pw_name)
+    assert ids._files_user(os.getuid()) == pwd.getpwuid(os.getuid()).pw_name
+    passwd = tmp_path / "passwd"
+    passwd.write_text(
+        "# comment:x:1000:1000::/:/bin/sh\nroot:x:0:0:root:/root:/bin/bash\n"
+        "alice:x:1000:1000:A:/home/alice:/bin/sh\nshadow:x:1000:1000::/:/bin/sh\n"
+    )
+    conf = tmp_path / "nsswitch.conf"
+    for text, want in (
+        ("passwd: files systemd\n", "alice"),
+        ("# passwd: sss\npasswd:   files [NOTFOUND=return] ldap\n", "alice"),
+        ("passwd: sss files\n", None),
+        ("passwd: compat\n", None),
+        ("group: sss\n", "alice"),  # no passwd line: glibc's default starts with files
+    ):
+        conf.write_text(text)
+        assert ids._files_user(1000, str(conf), str(passwd)) == want, text
+    assert ids._files_user(1000, str(tmp_path / "none"), str(passwd)) == "alice"
+    conf.write_text("passwd: files\n")
+    assert ids._files_user(4242, str(conf), str(passwd)) is None  # not there: ask pwd

@@ -29,13 +29,58 @@ def uuid4() -> str:
 
 def user() -> str:
     """The acting person: ``$CODEX_GUARD_USER``, else the login name of the process user
-    (``pwd``), else ``$USER``, else ``unknown``."""
+    (as ``pwd.getpwuid`` gives it: :func:`_files_user` when the name service reads
+    ``/etc/passwd`` first), else ``$USER``, else ``unknown``."""
     env = os.environ.get("CODEX_GUARD_USER")
     if env:
         return env
+    uid = os.getuid()
+    name = _files_user(uid)
+    if name is not None:
+        return name
     try:
         import pwd
 
-        return pwd.getpwuid(os.getuid()).pw_name
+        return pwd.getpwuid(uid).pw_name
     except (KeyError, ImportError):
         return os.environ.get("USER", "unknown")
+
+
+def _files_user(
+    uid: int, nsswitch: str = "/etc/nsswitch.conf", passwd: str = "/etc/passwd"
+) -> str | None:
+    """The name glibc's ``getpwuid`` returns for ``uid`` when ``files`` is the first source of
+    the ``passwd`` database in ``nsswitch`` (nsswitch.conf(5); the default without the file)
+    and ``passwd`` has an entry for ``uid`` (the first one, as the files source returns it);
+    None otherwise, and the caller asks ``pwd``. ``getpwuid`` initialises the name service
+    switch, which loads its modules (``libnss_systemd`` …): up to a millisecond or more per hook
+    process (issue 8) for an answer that is usually one line of ``/etc/passwd``."""
+    try:
+        with open(nsswitch, "rb") as fh:
+            conf = fh.read(1 << 16)
+    except FileNotFoundError:
+        conf = b""
+    except OSError:
+        return None
+    first = b"files"
+    for line in conf.splitlines():
+        key, sep, sources = line.split(b"#", 1)[0].partition(b":")
+        if sep and key.strip() == b"passwd":
+            words = sources.split()
+            first = words[0] if words else b"files"
+    if first != b"files":
+        return None
+    want = str(uid).encode()
+    try:
+        with open(passwd, "rb") as fh:
+            data = fh.read(1 << 22)
+    except OSError:
+        return None
+    for line in data.splitlines():
+        fields = line.split(b":")
+        if len(fields) >= 7 and fields[2] == want and fields[0] and not line.startswith(b"#"):
+            try:
+                return fields[0].decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+    return None
