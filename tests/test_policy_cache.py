@@ -333,3 +333,19 @@ def test_entries_of_the_pickle_format_before_are_removed(world: dict[str, Path])
     old.write_bytes(b"\x80\x05N.")
     _decide("ls", world["cwd"])  # a miss writes its entries, and prunes
     assert not old.exists()
+
+
+def test_guard_rules_are_unpacked_only_when_their_program_is_judged(
+    world: dict[str, Path],
+) -> None:
+    """A warm load leaves the packs' guard rules packed; judging `rm -rf /` unpacks the rules
+    naming rm (and the always-consulted ones), not the rest, and decides as a cold load."""
+    cold = _decide("rm -rf /", world["cwd"])
+    loaded = cache.load(str(world["cwd"]))  # from the cache
+    packed = [g for g in loaded.policy.guard_rules if hasattr(g, "_packed")]
+    assert len(packed) == len(loaded.policy.guard_rules) > 100
+    assert judge(loaded, analyze_script("rm -rf /"), str(world["cwd"])).decision == cold
+    assert cold == "forbidden"
+    still = [g for g in loaded.policy.guard_rules if hasattr(g, "_packed")]
+    assert 0 < len(packed) - len(still) < 40 and still
+    assert all("rm" not in g.programs for g in still)

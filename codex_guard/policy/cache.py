@@ -27,7 +27,11 @@ class converts itself with ``to_plain``/``from_plain``), written atomically (tem
 so an entry is only read when it and its folder are owned by this user and writable by nobody
 else (:func:`codex_guard._dirs.private_dir`); it must carry the magic and its own key, and every
 value is checked against the expected shape while the objects are rebuilt (a code object or any
-other type is refused). Anything else is a miss and is rewritten. A file that fails to evaluate is
+other type is refused). Anything else is a miss and is rewritten. Guard rules are the exception
+to checking at load: each is stored as its own ``marshal`` bytes with its program names, and
+unpacked and checked only when a command first names one of its programs (``GuardRule.lazy``;
+a hook process needs a handful of the 150 built-in ones); a forged rule that gets that far
+raises, and the hook answers fail-closed. A file that fails to evaluate is
 never cached. The newest 32 whole-policy and 128 per-file entries are kept (a per-file entry
 read on a miss counts as new, so the packs' entries outlive edited user files).
 ``CODEX_GUARD_NO_CACHE=1`` turns the cache off.
@@ -51,7 +55,11 @@ from codex_guard.policy.layers import (
 from codex_guard.policy.policy import Policy
 from codex_guard.policy.rule import PrefixRule
 
-_MAGIC = "codex-guard-policy-cache/2"
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from codex_guard.policy.policy import ArgvRule
+
+_MAGIC = "codex-guard-policy-cache/3"  # 3: guard rules packed per rule
 _KEEP = 32  # whole-policy entries kept per cache folder; older ones are pruned on write
 _KEEP_FILES = 128  # per-file entries kept
 
@@ -117,7 +125,7 @@ def _policy_to_plain(p: Policy) -> tuple[object, ...]:
     for g in p.guard_rules:
         if not isinstance(g, GuardRule):
             raise TypeError(f"cannot cache argv rule {type(g).__name__}")
-        guards.append(g.to_plain())
+        guards.append((g.programs, marshal.dumps(g.to_plain())))  # type: ignore[arg-type]
     return (
         {k: [r.to_plain() for r in rs] for k, rs in p.rules_by_program.items()},
         {k: list(v) for k, v in p.host_executables.items()},
@@ -164,7 +172,15 @@ def _policy_from_plain(data: object) -> Policy:
         if type(k) is not str:
             raise ValueError("bad Policy")
         out.host_executables[k] = list(_strs(v))
-    out.guard_rules = [GuardRule.from_plain(g) for g in _list(guards)]
+    lazy = GuardRule.lazy
+    argv_rules: list[ArgvRule] = []
+    for g in _list(guards):  # each unpacked and checked when first used (GuardRule.lazy)
+        if not (type(g) is tuple and len(g) == 2 and type(g[1]) is bytes and type(g[0]) is tuple):
+            raise ValueError("bad Policy")
+        if not all(type(x) is str for x in g[0]):
+            raise ValueError("bad Policy")
+        argv_rules.append(lazy(g[0], g[1]))
+    out.guard_rules = argv_rules
     if _list(network):  # rarely any: not imported otherwise
         from codex_guard.policy.network import NetworkRule
 

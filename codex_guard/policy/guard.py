@@ -177,8 +177,9 @@ class GuardRule:
     ``raw`` (the bound builtin arguments) is only kept as the rule's :meth:`debug` text.
     """
 
-    __slots__ = (*_FIELDS, "_debug", "_texts")
+    __slots__ = (*_FIELDS, "_debug", "_packed", "_texts")
     _texts: tuple[tuple[Any, ...], ...]  # glob texts of a rule read from the cache
+    _packed: bytes  # a rule read from the cache and not used yet: its marshal-ed to_plain()
 
     def __init__(
         self,
@@ -226,9 +227,43 @@ class GuardRule:
         self.source = Source("<memory>") if source is None else source
         self._debug: str | bytes = _debug_text(raw or {})
 
+    @classmethod
+    def lazy(cls, programs: tuple[str, ...], packed: bytes) -> GuardRule:
+        """A rule read from the policy cache: its ``programs`` now (what the per-program index
+        needs), every other field from ``packed`` (the ``marshal`` of its :meth:`to_plain`) when
+        first used, so a hook process unpacks only the rules its command's programs name
+        (issue 8). A ``packed`` that is not a valid rule raises ``ValueError`` then."""
+        rule = cls.__new__(cls)
+        rule.programs = programs
+        rule._packed = packed
+        return rule
+
+    def _unpack(self, packed: bytes) -> None:
+        import marshal
+
+        try:
+            full = GuardRule.from_plain(marshal.loads(packed))
+        except (EOFError, TypeError) as e:
+            raise ValueError(f"bad GuardRule: {e}") from None
+        object.__delattr__(self, "_packed")
+        for slot in (*_FIELDS, "_debug", "_texts"):
+            try:
+                value = object.__getattribute__(full, slot)
+            except AttributeError:
+                continue
+            object.__setattr__(self, slot, value)
+
     def __getattr__(self, name: str) -> Any:
-        # only reached for an unset slot: the glob fields of a rule read from the cache, built
-        # when a command first gets that far into the rule
+        # only reached for an unset slot: the fields of a rule read from the cache (unpacked on
+        # first use), then its glob fields, built when a command first gets that far into it
+        if name != "_packed":
+            try:
+                packed = object.__getattribute__(self, "_packed")
+            except AttributeError:
+                pass
+            else:
+                self._unpack(packed)
+                return getattr(self, name)
         if name in _GLOBS:
             texts = object.__getattribute__(self, "_texts")
             for f, t in zip(_GLOBS[:-1], texts, strict=False):
