@@ -21,7 +21,11 @@ def _every_rule(argv: list[str], ctx: ArgvContext) -> list[RuleMatch]:
 
 @settings(max_examples=400, deadline=None)
 @given(
-    st.one_of(st.sampled_from(PROGRAMS), st.sampled_from(["ls", "/usr/bin/rm", "./git", "x"])),
+    st.one_of(
+        st.sampled_from(PROGRAMS),
+        st.sampled_from(["ls", "/usr/bin/rm", "./git", "x", "mkfs.ext4", "/sbin/mkfs.xfs"]),
+        st.sampled_from(["python3.12", "./python3.11", "newfs_msdos", "mkfs", "python3."]),
+    ),
     st.lists(st.sampled_from(WORDS), max_size=4),
     st.sampled_from([ArgvContext(), ArgvContext(redirects=((">", "~/.bashrc"),))]),
 )
@@ -40,4 +44,7 @@ def test_the_index_follows_the_rule_list() -> None:
     assert m.decision == "forbidden"
     policy.guard_rules = [GuardRule(("zz*",), "prompt", None)]
     (m,) = policy.guard_matches(["zzz-tool"])
+    assert m.decision == "prompt"
+    assert policy.guard_matches(["yzz"]) == []  # a `start*` glob is consulted by its start
+    (m,) = policy.guard_matches(["/opt/bin/zzz"])
     assert m.decision == "prompt"

@@ -65,7 +65,9 @@ class Policy:
         self.network_rules = [] if network_rules is None else network_rules
         self.files = [] if files is None else files
         # (list, length, by exact program, always consulted): built on first guard_matches
-        self._guard_index: tuple[object, int, dict[str, list[int]], list[int]] | None = None
+        self._guard_index: (
+            tuple[object, int, dict[str, list[int]], list[tuple[str, int]], list[int]] | None
+        ) = None
 
     def _key(self) -> tuple[object, ...]:
         return (
@@ -168,11 +170,13 @@ class Policy:
         if not argv:
             return []
         name = argv[0]
-        exact, always = self._guard_candidates()
+        exact, prefixed, always = self._guard_candidates()
         picked = exact.get(name, [])
         base = name.rsplit("/", 1)[-1]
         if base != name:
             picked = picked + exact.get(base, [])
+        if prefixed:
+            picked = picked + [i for p, i in prefixed if name.startswith(p) or base.startswith(p)]
         out = []
         for i in sorted({*picked, *always}):  # declaration order
             m = rules[i].match(argv, ctx)
@@ -180,26 +184,43 @@ class Policy:
                 out.append(m)
         return out
 
-    def _guard_candidates(self) -> tuple[dict[str, list[int]], list[int]]:
-        """The guard rules by exact program name, and those every command must consult (glob
-        program names, rule kinds without ``programs``): a rule of neither kind cannot match a
-        command whose program (or its basename) it does not name."""
+    def _guard_candidates(
+        self,
+    ) -> tuple[dict[str, list[int]], list[tuple[str, int]], list[int]]:
+        """The guard rules by exact program name; by the literal start of a ``start*`` program
+        glob (``mkfs.*``, ``python3.*``: a command whose program or basename does not start
+        with it cannot match it, whatever ``*`` may span); and those every command must consult
+        (other glob program names, rule kinds without ``programs``). A rule is consulted only
+        for a command whose program (or its basename) it could name."""
         rules = self.guard_rules
         idx = self._guard_index
         if idx is None or idx[0] is not rules or idx[1] != len(rules):
             exact: dict[str, list[int]] = {}
+            prefixed: list[tuple[str, int]] = []
             always: list[int] = []
             for i, g in enumerate(rules):
                 programs = getattr(g, "programs", None)
-                if not isinstance(programs, tuple) or any(
-                    "*" in p or "?" in p or "[" in p for p in programs
-                ):
+                if not isinstance(programs, tuple):
                     always.append(i)
                     continue
-                for p in set(programs):
-                    exact.setdefault(p, []).append(i)
-            idx = self._guard_index = (rules, len(rules), exact, always)
-        return idx[2], idx[3]
+                starts = []
+                for p in programs:
+                    head = p[:-1]
+                    if not any(c in p for c in "*?["):
+                        continue
+                    if p.endswith("*") and head and not any(c in head for c in "*?[\\"):
+                        starts.append(head)
+                    else:
+                        break
+                else:
+                    for p in set(programs):
+                        if not any(c in p for c in "*?["):
+                            exact.setdefault(p, []).append(i)
+                    prefixed.extend((h, i) for h in dict.fromkeys(starts))
+                    continue
+                always.append(i)
+            idx = self._guard_index = (rules, len(rules), exact, prefixed, always)
+        return idx[2], idx[3], idx[4]
 
 
 def evaluation_json_obj(
