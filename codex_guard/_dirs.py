@@ -95,3 +95,23 @@ def private_dir(path: str) -> bool:
     except OSError:
         return False
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def write_private(folder: str, path: str, data: bytes) -> bool:
+    """Write ``data`` to ``path`` in ``folder`` atomically (a temporary file renamed over it;
+    0600 file, folder created 0700): what :func:`private_dir` then trusts. Returns False, and
+    writes nothing, when that fails (a cache entry is an optimisation)."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        try:  # noqa: SIM105 - contextlib costs the hook's start-up
+            os.unlink(tmp)
+        except OSError:
+            pass
+        return False
+    return True

@@ -231,3 +231,24 @@ def test_files_user_is_what_getpwuid_returns(tmp_path: Path) -> None:
     assert ids._files_user(1000, str(tmp_path / "none"), str(passwd)) == "alice"
     conf.write_text("passwd: files\n")
     assert ids._files_user(4242, str(conf), str(passwd)) is None  # not there: ask pwd
+
+
+def test_files_user_is_remembered_while_the_files_keep_their_stat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codex_guard.audit import ids
+
+    monkeypatch.setenv("CODEX_GUARD_CACHE_DIR", str(tmp_path / "cache"))
+    passwd, conf = tmp_path / "passwd", tmp_path / "nsswitch.conf"
+    passwd.write_text("alice:x:1000:1000::/home/alice:/bin/sh\n")
+    conf.write_text("passwd: files\n")
+    args = (1000, str(conf), str(passwd))
+    assert ids._remembered_files_user(*args) == "alice"
+    (entry,) = (tmp_path / "cache").glob("user-1000.marshal")
+    calls: list[int] = []
+    monkeypatch.setattr(ids, "_files_user", lambda *a: calls.append(1) or "other")
+    assert ids._remembered_files_user(*args) == "alice" and calls == []  # remembered
+    passwd.write_text("bob:x:1000:1000::/home/bob:/bin/sh\n")  # a new size and mtime
+    assert ids._remembered_files_user(*args) == "other" and calls == [1]
+    entry.chmod(0o666)  # others could have written it: not trusted
+    assert ids._remembered_files_user(*args) == "other" and calls == [1, 1]

@@ -35,7 +35,7 @@ def user() -> str:
     if env:
         return env
     uid = os.getuid()
-    name = _files_user(uid)
+    name = _remembered_files_user(uid)
     if name is not None:
         return name
     try:
@@ -44,6 +44,46 @@ def user() -> str:
         return pwd.getpwuid(uid).pw_name
     except (KeyError, ImportError):
         return os.environ.get("USER", "unknown")
+
+
+def _remembered_files_user(
+    uid: int, nsswitch: str = "/etc/nsswitch.conf", passwd: str = "/etc/passwd"
+) -> str | None:
+    """:func:`_files_user`, remembered in the cache folder (``user-<uid>.marshal``, trusted
+    only when private) while ``nsswitch`` and ``passwd`` keep their size, mtime and inode: a
+    ``stat`` is microseconds where opening them is not always (a third of a millisecond each
+    on some sandboxed machines, issue 8)."""
+    import marshal
+
+    from codex_guard._dirs import guard_dir, private_dir, write_private
+
+    sig: list[object] = [uid]
+    for path in (nsswitch, passwd):
+        try:
+            st = os.stat(path)
+            sig.append((path, st.st_size, st.st_mtime_ns, st.st_ino))
+        except OSError:
+            sig.append((path,))
+    key = tuple(sig)
+    try:
+        folder = guard_dir("cache")
+    except Exception:  # no cache folder can be named: look it up each time
+        return _files_user(uid, nsswitch, passwd)
+    entry = os.path.join(folder, f"user-{uid}.marshal")
+    if private_dir(folder) and private_dir(entry):
+        try:
+            with open(entry, "rb") as fh:
+                data = marshal.loads(fh.read(4096))
+            if type(data) is tuple and len(data) == 2 and data[0] == key:
+                name = data[1]
+                if type(name) is str and name:
+                    return name
+        except (OSError, EOFError, ValueError, TypeError):
+            pass
+    name = _files_user(uid, nsswitch, passwd)
+    if name is not None:
+        write_private(folder, entry, marshal.dumps((key, name)))  # type: ignore[arg-type]
+    return name
 
 
 def _files_user(

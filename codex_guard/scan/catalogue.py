@@ -666,16 +666,10 @@ def _fnv1a(text: str) -> int:
 
 def _write_private(folder: str, path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (0600 file, 0700 folder); silently nothing when
-    the cache folder is not writable."""
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # no writable cache: parse every time
+    the cache folder is not writable (then the catalogue is parsed every time)."""
+    from codex_guard._dirs import write_private
+
+    write_private(folder, path, data)
 
 
 def _cache_dir() -> str:
