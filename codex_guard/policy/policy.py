@@ -203,22 +203,28 @@ class Policy:
                 if not isinstance(programs, tuple):
                     always.append(i)
                     continue
-                starts = []
-                for p in programs:
-                    head = p[:-1]
-                    if not any(c in p for c in "*?["):
+                starts: list[str] = []
+                names: list[str] = []
+                for p in programs:  # plain `in` tests: this runs for every rule of every hook
+                    if "*" not in p and "?" not in p and "[" not in p:
+                        names.append(p)
                         continue
-                    if p.endswith("*") and head and not any(c in head for c in "*?[\\"):
-                        starts.append(head)
-                    else:
+                    head = p[:-1]
+                    if (
+                        p[-1] != "*"
+                        or not head
+                        or "*" in head
+                        or "?" in head
+                        or "[" in head
+                        or "\\" in head
+                    ):
+                        always.append(i)
                         break
+                    starts.append(head)
                 else:
-                    for p in set(programs):
-                        if not any(c in p for c in "*?["):
-                            exact.setdefault(p, []).append(i)
+                    for p in dict.fromkeys(names):
+                        exact.setdefault(p, []).append(i)
                     prefixed.extend((h, i) for h in dict.fromkeys(starts))
-                    continue
-                always.append(i)
             idx = self._guard_index = (rules, len(rules), exact, prefixed, always)
         return idx[2], idx[3], idx[4]
 
