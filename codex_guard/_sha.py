@@ -7,13 +7,15 @@ digest for a fraction of that. Falls back to ``hashlib`` where neither exists.
 
 from __future__ import annotations
 
-try:
-    from _sha2 import sha256 as _sha256  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover - depends on the Python version
-    try:
+import sys
+
+try:  # the module's name since 3.12 first there, 3.11's first here: no failed import to pay
+    if sys.version_info >= (3, 12):
+        from _sha2 import sha256 as _sha256  # type: ignore[import-not-found,unused-ignore]
+    else:
         from _sha256 import sha256 as _sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
-    except ImportError:
-        from hashlib import sha256 as _sha256  # type: ignore[assignment,unused-ignore]
+except ImportError:  # pragma: no cover - not CPython
+    from hashlib import sha256 as _sha256  # type: ignore[assignment,unused-ignore]
 
 
 def sha256_hex(data: bytes) -> str:

@@ -59,7 +59,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from codex_guard.policy.policy import ArgvRule
 
-_MAGIC = "codex-guard-policy-cache/3"  # 3: guard rules packed per rule
+_MAGIC = "codex-guard-policy-cache/4"  # 4: guard rules packed, their index stored
 _KEEP = 32  # whole-policy entries kept per cache folder; older ones are pruned on write
 _KEEP_FILES = 128  # per-file entries kept
 
@@ -126,12 +126,14 @@ def _policy_to_plain(p: Policy) -> tuple[object, ...]:
         if not isinstance(g, GuardRule):
             raise TypeError(f"cannot cache argv rule {type(g).__name__}")
         guards.append((g.programs, marshal.dumps(g.to_plain())))  # type: ignore[arg-type]
+    exact, prefixed, always = p._guard_candidates()  # stored: built once, not per hook
     return (
         {k: [r.to_plain() for r in rs] for k, rs in p.rules_by_program.items()},
         {k: list(v) for k, v in p.host_executables.items()},
         guards,
         [n.to_plain() for n in p.network_rules],
         list(p.files),
+        (exact, prefixed, always),
     )
 
 
@@ -153,9 +155,9 @@ def _policy_from_plain(data: object) -> Policy:
     Raises:
         ValueError: ``data`` does not have the expected shape.
     """
-    if type(data) is not tuple or len(data) != 5:
+    if type(data) is not tuple or len(data) != 6:
         raise ValueError("bad Policy")
-    rules, hosts, guards, network, files = data
+    rules, hosts, guards, network, files, index = data
     if type(rules) is not dict or type(hosts) is not dict:
         raise ValueError("bad Policy")
     out = Policy(files=list(_strs(files)))
@@ -181,11 +183,36 @@ def _policy_from_plain(data: object) -> Policy:
             raise ValueError("bad Policy")
         argv_rules.append(lazy(g[0], g[1]))
     out.guard_rules = argv_rules
+    out._guard_index = (argv_rules, len(argv_rules), *_guard_index(index, len(argv_rules)))
     if _list(network):  # rarely any: not imported otherwise
         from codex_guard.policy.network import NetworkRule
 
         out.network_rules = [NetworkRule.from_plain(n) for n in network]
     return out
+
+
+def _guard_index(
+    data: object, n: int
+) -> tuple[dict[str, list[int]], list[tuple[str, int]], list[int]]:
+    """The stored ``Policy._guard_candidates`` of ``n`` guard rules, checked.
+
+    Raises:
+        ValueError: ``data`` does not have the expected shape or names a rule beyond ``n``.
+    """
+    if type(data) is not tuple or len(data) != 3:
+        raise ValueError("bad guard index")
+    exact, prefixed, always = data
+    if type(exact) is not dict or type(prefixed) is not list or type(always) is not list:
+        raise ValueError("bad guard index")
+    indices = [i for v in exact.values() for i in _list(v)]
+    indices += [i for _, i in prefixed] + always
+    if not all(type(i) is int and 0 <= i < n for i in indices):
+        raise ValueError("bad guard index")
+    if not all(type(k) is str for k in exact) or not all(
+        type(x) is tuple and len(x) == 2 and type(x[0]) is str for x in prefixed
+    ):
+        raise ValueError("bad guard index")
+    return exact, prefixed, always
 
 
 def _loaded_to_plain(loaded: LoadedPolicy) -> tuple[object, ...]:
