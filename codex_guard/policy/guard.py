@@ -228,15 +228,25 @@ class GuardRule:
         self._debug: str | bytes = _debug_text(raw or {})
 
     @classmethod
-    def lazy(cls, programs: tuple[str, ...], packed: bytes) -> GuardRule:
-        """A rule read from the policy cache: its ``programs`` now (what the per-program index
-        needs), every other field from ``packed`` (the ``marshal`` of its :meth:`to_plain`) when
-        first used, so a hook process unpacks only the rules its command's programs name
-        (issue 8). A ``packed`` that is not a valid rule raises ``ValueError`` then."""
+    def lazy(
+        cls, programs: tuple[str, ...], subcommand: tuple[str, ...], packed: bytes
+    ) -> GuardRule:
+        """A rule read from the policy cache: its ``programs`` and ``subcommand`` now (what the
+        per-program index and :meth:`could_match` need), every other field from ``packed`` (the
+        ``marshal`` of its :meth:`to_plain`) when first used, so a hook process unpacks only the
+        rules its command could match (issue 8). A ``packed`` that is not a valid rule raises
+        ``ValueError`` then."""
         rule = cls.__new__(cls)
         rule.programs = programs
+        rule.subcommand = subcommand
         rule._packed = packed
         return rule
+
+    def could_match(self, argv: list[str]) -> bool:
+        """False when :meth:`match` is certain to return None for ``argv`` because the rule's
+        subcommand is none of its words (checked without unpacking a cached rule)."""
+        sub = self.subcommand
+        return not sub or any(w in sub for w in argv[1:])
 
     def _unpack(self, packed: bytes) -> None:
         import marshal
@@ -264,12 +274,15 @@ class GuardRule:
             else:
                 self._unpack(packed)
                 return getattr(self, name)
-        if name in _GLOBS:
+        if name in _GLOBS:  # only the field asked for: most rules stop at the subcommand
             texts = object.__getattribute__(self, "_texts")
-            for f, t in zip(_GLOBS[:-1], texts, strict=False):
-                setattr(self, f, tuple(Pattern(x) for x in t))
-            self.operands = tuple(tuple(Pattern(x) for x in alts) for alts in texts[-1])
-            return object.__getattribute__(self, name)
+            t = texts[_GLOBS.index(name)]
+            if name == "operands":
+                value: Any = tuple(tuple(Pattern(x) for x in alts) for alts in t)
+            else:
+                value = tuple(Pattern(x) for x in t)
+            object.__setattr__(self, name, value)
+            return value
         raise AttributeError(name)
 
     def _has_texts(self) -> bool:

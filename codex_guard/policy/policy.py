@@ -179,7 +179,11 @@ class Policy:
             picked = picked + [i for p, i in prefixed if name.startswith(p) or base.startswith(p)]
         out = []
         for i in sorted({*picked, *always}):  # declaration order
-            m = rules[i].match(argv, ctx)
+            rule = rules[i]
+            could = getattr(rule, "could_match", None)
+            if could is not None and not could(argv):
+                continue
+            m = rule.match(argv, ctx)
             if m is not None:
                 out.append(m)
         return out
