@@ -33,6 +33,12 @@ if __name__ == "__main__":
     )
     sys.path[:0] = [_root] if _root == _site else [_root, _site]
     if sys.argv[1:2] == ["hook"]:
+        from codex_guard import _bundle
+
+        try:  # noqa: SIM105 - the package's modules from one cached file (codex_guard/_bundle.py)
+            _bundle.install()
+        except Exception:  # an optimisation: the normal imports follow
+            pass
         from codex_guard.commands.hook import run
 
         _rc = run(sys.argv[2:])
@@ -41,6 +47,7 @@ if __name__ == "__main__":
                 _stream.flush()
             except (AttributeError, OSError, ValueError):
                 pass
+        _bundle.save()  # after the answer: only when a module was imported the normal way
         # the answer is written and the audit entry too (by the decision process, which has
         # exited): skip the interpreter's teardown of every module, about a millisecond
         os._exit(_rc)

@@ -165,6 +165,9 @@ def _decide_within_deadline(event: Any, extra: list[str] | None) -> dict[str, An
             view = memoryview(data)
             while view:
                 view = view[os.write(wfd, view) :]
+            from codex_guard import _bundle
+
+            _bundle.save()  # what the decision imported, for the next hook (rarely anything)
         except BaseException:  # any failure: the parent answers fail-closed
             code = 70
         finally:

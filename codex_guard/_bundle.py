@@ -1,0 +1,232 @@
+"""The hook's own modules served from one cached file (issue 8: start-up is the hook's cost).
+
+A hook process imports about fifty ``codex_guard`` modules. Through the normal path finder each
+costs a few file-system calls (the extension-module spellings tried first, the ``.py`` stat, the
+``__pycache__`` file opened and read), about 1.5 ms in all on the reference machine, more than
+their unmarshalling. This module keeps the compiled code of every ``codex_guard`` module a hook
+process used in one ``marshal`` file in the cache folder and installs a meta-path finder that
+serves them from it, the way CPython's own frozen modules are served from memory.
+
+Every served module is checked against its source first: the entry records the ``.py`` file's
+size and mtime (what a timestamp ``.pyc`` records, PEP 552), and a module whose source no
+longer matches is left to the normal import system. The file is read only when it and its
+folder are private (:func:`codex_guard._dirs.private_dir`, as every cache entry), it carries the
+interpreter's bytecode magic number and the package's own location, and each code object it
+holds is a code object; anything else and the hook imports as usual. ``CODEX_GUARD_NO_CACHE=1``
+turns it off. :func:`save` rewrites the file after a hook when a module was imported the normal
+way (a new codex-guard version, an edited checkout, an event kind not seen before).
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import ModuleType
+    from typing import Any
+
+_FORMAT = "codex-guard-modules/1"
+_PACKAGE = "codex_guard"
+
+
+class _Finder:
+    """A meta-path finder and loader for the modules of one bundle (see the module docstring)."""
+
+    def __init__(self, root: str, table: dict[str, tuple[str, bool, int, int, bytes]]) -> None:
+        self.root = root
+        self.table = table
+        self.served: set[str] = set()
+        self.code: dict[str, Any] = {}  # unpacked and checked by find_spec, run by exec_module
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> Any:
+        entry = self.table.get(name)
+        if entry is None:
+            return None
+        origin, is_pkg, size, mtime, _ = entry
+        try:
+            st = os.stat(origin)
+        except OSError:
+            return None
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            return None  # the source changed: the normal path finder compiles it
+        try:
+            code = marshal.loads(entry[4])
+        except (EOFError, ValueError, TypeError):
+            return None
+        if type(code).__name__ != "code":
+            return None
+        self.code[name] = code
+        import _frozen_importlib  # type: ignore[import-not-found,unused-ignore]  # no stub
+
+        spec = _frozen_importlib.ModuleSpec(name, self, origin=origin, is_package=is_pkg)  # type: ignore[arg-type]
+        spec.has_location = True
+        if is_pkg:
+            spec.submodule_search_locations = [os.path.dirname(origin)]
+        return spec
+
+    def create_module(self, spec: Any) -> None:
+        return None  # the default module object
+
+    def exec_module(self, module: ModuleType) -> None:
+        name = module.__name__
+        code = self.code.pop(name)
+        self.served.add(name)
+        exec(code, module.__dict__)
+
+
+_FINDER: list[_Finder] = []
+
+
+def _path(root: str) -> str | None:
+    from codex_guard._dirs import guard_dir
+
+    try:
+        folder = guard_dir("cache")
+    except Exception:
+        return None
+    tag = sys.implementation.cache_tag or "python"
+    key = f"{_FORMAT}\0{tag}\0{root}"
+    h = 0xCBF29CE484222325  # 64-bit FNV-1a of the key: a file name, not a digest
+    for byte in key.encode("utf-8", "surrogatepass"):
+        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return os.path.join(folder, f"modules-{h:016x}.marshal")
+
+
+def _read(path: str, root: str) -> dict[str, tuple[str, bool, int, int, bytes]] | None:
+    """The checked table of the bundle at ``path``, or None when it is missing, not private or
+    not one this interpreter and this package location wrote."""
+    import _frozen_importlib_external  # type: ignore[import-not-found,unused-ignore]  # no stub
+
+    from codex_guard._dirs import private_dir
+
+    if not (private_dir(os.path.dirname(path)) and private_dir(path)):
+        return None
+    try:
+        with open(path, "rb") as fh:
+            data = marshal.loads(fh.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not (
+        type(data) is tuple
+        and len(data) == 4
+        and data[0] == _FORMAT
+        and data[1] == _frozen_importlib_external.MAGIC_NUMBER
+        and data[2] == root
+        and type(data[3]) is dict
+    ):
+        return None
+    table = {}
+    for name, entry in data[3].items():
+        if (
+            type(name) is str
+            and (name == _PACKAGE or name.startswith(_PACKAGE + "."))
+            and type(entry) is tuple
+            and len(entry) == 5
+            and type(entry[0]) is str
+            and entry[0].startswith(root + os.sep)
+            and type(entry[1]) is bool
+            and type(entry[2]) is int
+            and type(entry[3]) is int
+            and type(entry[4]) is bytes
+        ):
+            table[name] = entry
+    return table
+
+
+def install() -> bool:
+    """Serve this package's modules from the bundle when a valid one exists.
+
+    Returns:
+        True when modules will be served from it.
+    """
+    if os.environ.get("CODEX_GUARD_NO_CACHE") or _FINDER:
+        return False
+    root = os.path.dirname(os.path.abspath(__file__))
+    finder = _Finder(root, {})
+    _FINDER.append(finder)
+    path = _path(root)
+    table = _read(path, root) if path is not None else None
+    if not table:
+        return False
+    finder.table = table
+    sys.meta_path.insert(0, finder)
+    return True
+
+
+def save() -> None:
+    """Add to the bundle every module of the package this process imported the normal way
+    (merged with what the file holds now: a forked decision process may have saved more);
+    best effort, never raises. Called after the hook has answered."""
+    try:  # noqa: SIM105 - contextlib costs the hook's start-up
+        _save()
+    except Exception:  # an optimisation only
+        pass
+
+
+def _save() -> None:
+    if not _FINDER or os.environ.get("CODEX_GUARD_NO_CACHE"):
+        return
+    finder = _FINDER[0]
+    import _frozen_importlib_external  # type: ignore[import-not-found,unused-ignore]  # no stub
+
+    new = {}
+    for name, module in list(sys.modules.items()):
+        if not (name == _PACKAGE or name.startswith(_PACKAGE + ".")) or name in finder.served:
+            continue
+        origin = getattr(getattr(module, "__spec__", None), "origin", None)
+        if not isinstance(origin, str) or not origin.endswith(".py"):
+            continue
+        if origin.startswith(finder.root + os.sep) and not _current(finder.table.get(name)):
+            new[name] = (origin, hasattr(module, "__path__"))
+    path = _path(finder.root)
+    if not new or path is None:
+        return
+    from codex_guard._dirs import write_private
+
+    table = _read(path, finder.root) or {}
+    missing = {k: v for k, v in new.items() if not _current(table.get(k))}
+    if not missing:
+        return  # another process of this hook saved them already
+    for name, (origin, is_pkg) in missing.items():
+        entry = _entry(origin, is_pkg, _frozen_importlib_external)
+        if entry is not None:
+            table[name] = entry
+    payload = (_FORMAT, _frozen_importlib_external.MAGIC_NUMBER, finder.root, table)
+    write_private(os.path.dirname(path), path, marshal.dumps(payload))
+
+
+def _current(entry: tuple[str, bool, int, int, bytes] | None) -> bool:
+    """Whether a bundle entry still matches its source file."""
+    if entry is None:
+        return False
+    try:
+        st = os.stat(entry[0])
+    except OSError:
+        return False
+    return st.st_size == entry[2] and st.st_mtime_ns == entry[3]
+
+
+def _entry(origin: str, is_pkg: bool, fe: Any) -> tuple[str, bool, int, int, bytes] | None:
+    """The bundle entry of one module: its code from the ``.pyc`` the import system wrote (when
+    it matches the source, PEP 552 timestamp form), else compiled from the source."""
+    st = os.stat(origin)
+    code: object = None
+    try:
+        with open(fe.cache_from_source(origin), "rb") as fh:
+            pyc = fh.read()
+        if (
+            pyc[:4] == fe.MAGIC_NUMBER
+            and int.from_bytes(pyc[4:8], "little") == 0
+            and int.from_bytes(pyc[8:12], "little") == int(st.st_mtime) & 0xFFFFFFFF
+            and int.from_bytes(pyc[12:16], "little") == st.st_size & 0xFFFFFFFF
+        ):
+            code = marshal.loads(pyc[16:])
+    except (OSError, EOFError, ValueError, TypeError):
+        code = None
+    if code is None:
+        with open(origin, "rb") as fh:
+            code = compile(fh.read(), origin, "exec", dont_inherit=True)
+    return (origin, is_pkg, st.st_size, st.st_mtime_ns, marshal.dumps(code))  # type: ignore[arg-type]

@@ -1,0 +1,117 @@
+"""The module bundle (``codex_guard/_bundle.py``, issue 8): after a hook, the next hook process
+imports the package's modules from one cached file, and anything that does not match (an edited
+source, a file others could write, a corrupt entry) falls back to the normal imports."""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_lean_start import LAUNCHER, ORG_RULES, ROOT
+
+PROBE = """
+import sys
+sys.path[:0] = [{root!r}]
+from codex_guard import _bundle
+print(_bundle.install())
+import codex_guard.hook, codex_guard.shell.analyze
+finder = _bundle._FINDER[0]
+print(sorted(finder.served))
+"""
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp / "home"),
+        "CODEX_HOME": str(tmp / "home/.codex"),
+        "CODEX_GUARD_SYSTEM_DIR": str(tmp / "etc-codex"),
+        "CODEX_GUARD_AUDIT_LOG": str(tmp / "audit.jsonl"),
+        "CODEX_GUARD_CACHE_DIR": str(tmp / "cache"),
+    }
+
+
+def _hook(tmp: Path, command: str = "ls -la") -> subprocess.CompletedProcess[bytes]:
+    event = {
+        "session_id": "s",
+        "cwd": str(tmp),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": command},
+    }
+    argv = [sys.executable, "-IS", str(LAUNCHER), "hook", "--client", "codex"]
+    return subprocess.run(
+        argv, input=json.dumps(event).encode(), capture_output=True, env=_env(tmp), timeout=60
+    )
+
+
+def _probe(tmp: Path) -> tuple[bool, list[str]]:
+    code = PROBE.format(root=str(ROOT))
+    p = subprocess.run(
+        [sys.executable, "-IS", "-c", code], capture_output=True, text=True, env=_env(tmp)
+    )
+    assert p.returncode == 0, p.stderr
+    installed, served = p.stdout.splitlines()
+    return installed == "True", json.loads(served.replace("'", '"'))
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    rules = tmp_path / "home/.codex/rules"
+    rules.mkdir(parents=True)
+    (rules / "org.rules").write_text(ORG_RULES.read_text())
+    return tmp_path
+
+
+def _bundle_file(tmp: Path) -> Path:
+    (path,) = (tmp / "cache").glob("modules-*.marshal")
+    return path
+
+
+def test_the_next_hook_imports_from_the_bundle(home: Path) -> None:
+    assert _probe(home) == (False, [])  # no bundle yet
+    for _ in range(2):
+        p = _hook(home)
+        assert p.returncode == 0 and p.stdout == b"", p.stderr
+    installed, served = _probe(home)
+    assert installed and {"codex_guard.hook", "codex_guard.shell.analyze"} <= set(served)
+    assert _hook(home, "rm -rf /").stdout.startswith(b'{"hookSpecificOutput"')
+
+
+def test_an_edited_source_is_imported_normally_and_saved_again(home: Path) -> None:
+    _hook(home)
+    before = _bundle_file(home).read_bytes()
+    src = ROOT / "codex_guard" / "verdict.py"
+    st = src.stat()
+    try:
+        os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+        _, served = _probe(home)
+        assert "codex_guard.verdict" not in served and "codex_guard.hook" in served
+        assert _hook(home).returncode == 0
+        assert _bundle_file(home).read_bytes() != before  # the entry was refreshed
+        _, served = _probe(home)
+        assert "codex_guard.verdict" in served
+    finally:
+        os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_a_bundle_others_could_write_or_a_corrupt_entry_is_not_used(home: Path) -> None:
+    _hook(home)
+    path = _bundle_file(home)
+    path.chmod(0o666)
+    assert _probe(home) == (False, [])
+    path.chmod(0o600)
+    fmt, magic, root, table = marshal.loads(path.read_bytes())
+    origin, is_pkg, size, mtime, _ = table["codex_guard.hook"]
+    table["codex_guard.hook"] = (origin, is_pkg, size, mtime, marshal.dumps(("not", "code")))
+    path.write_bytes(marshal.dumps((fmt, magic, root, table)))
+    installed, served = _probe(home)
+    assert installed and "codex_guard.hook" not in served  # imported the normal way instead
+    p = _hook(home, "rm -rf /")
+    assert json.loads(p.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
