@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_lean_start import LAUNCHER, ORG_RULES, ROOT
+from tests.test_lean_start import isolated_env as _env
 
 PROBE = """
 import sys
@@ -24,17 +25,6 @@ import codex_guard.hook, codex_guard.shell.analyze
 finder = _bundle._FINDER[0]
 print(sorted(finder.served))
 """
-
-
-def _env(tmp: Path) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp / "home"),
-        "CODEX_HOME": str(tmp / "home/.codex"),
-        "CODEX_GUARD_SYSTEM_DIR": str(tmp / "etc-codex"),
-        "CODEX_GUARD_AUDIT_LOG": str(tmp / "audit.jsonl"),
-        "CODEX_GUARD_CACHE_DIR": str(tmp / "cache"),
-    }
 
 
 def _hook(tmp: Path, command: str = "ls -la") -> subprocess.CompletedProcess[bytes]:

@@ -66,8 +66,9 @@ def _event(cwd: str, **kw: object) -> bytes:
     return json.dumps(base).encode()
 
 
-def _imports(tmp: Path, stdin: bytes) -> tuple[set[str], subprocess.CompletedProcess[bytes]]:
-    env = {
+def isolated_env(tmp: Path) -> dict[str, str]:
+    """An environment whose homes, system folder, audit log and caches are all under ``tmp``."""
+    return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp / "home"),
         "CODEX_HOME": str(tmp / "home/.codex"),
@@ -75,6 +76,10 @@ def _imports(tmp: Path, stdin: bytes) -> tuple[set[str], subprocess.CompletedPro
         "CODEX_GUARD_AUDIT_LOG": str(tmp / "audit.jsonl"),
         "CODEX_GUARD_CACHE_DIR": str(tmp / "cache"),
     }
+
+
+def _imports(tmp: Path, stdin: bytes) -> tuple[set[str], subprocess.CompletedProcess[bytes]]:
+    env = isolated_env(tmp)
     argv = [sys.executable, "-IS", "-X", "importtime", str(LAUNCHER), "hook", "--client", "codex"]
     p = subprocess.run(argv, input=stdin, capture_output=True, env=env, timeout=60)
     mods = set()
