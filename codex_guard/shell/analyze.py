@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 
-from . import _parser
 from ._files import (
     XARGS_INPUT,
     change_dir,
@@ -28,8 +27,6 @@ from ._files import (
     resolve_relative,
     xargs_items,
 )
-from ._static import stage_output
-from ._tree import calls, first_named, forks, heredoc_pipe_tail, is_all_elements, programs_in
 from ._words import (
     QUOTED,
     SPLIT,
@@ -58,6 +55,28 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from tree_sitter import Node
+
+    from . import _parser, _static, _tree
+else:
+
+    class _OnFirstUse:
+        """A submodule imported when first used: the parser (``_parser``, ``_tree``) and the
+        static-output (``_static``) helpers, which plain-word scripts never need (issue 8)."""
+
+        __slots__ = ("_module", "_name")
+
+        def __init__(self, name: str) -> None:
+            self._name = name
+            self._module = None
+
+        def __getattr__(self, attr: str) -> object:
+            if self._module is None:
+                self._module = __import__(self._name, fromlist=["_"])
+            return getattr(self._module, attr)
+
+    _parser = _OnFirstUse(f"{__package__}._parser")
+    _static = _OnFirstUse(f"{__package__}._static")
+    _tree = _OnFirstUse(f"{__package__}._tree")
 
 __all__ = [
     "REASON_BACKTICK",
@@ -785,7 +804,9 @@ class _Analyzer:
         if not words or any(w.dynamic or w.alts for w in words):
             return None
         argv = [_normalize_program(words[0].text)[0], *(w.text for w in words[1:])]
-        return stage_output(argv, self.stage_stdin if self.stage_stdin is not None else stage_in)
+        return _static.stage_output(
+            argv, self.stage_stdin if self.stage_stdin is not None else stage_in
+        )
 
     def upstream_after(self, upstream: tuple[str, ...], before: int) -> tuple[str, ...]:
         new = (c.argv[0].rsplit("/", 1)[-1] for c in self.commands[before:])
@@ -821,7 +842,7 @@ class _Analyzer:
     def redirected_statement(self, node: Node, s: _Src, io: _IO, td: int) -> None:
         body = node.child_by_field_name("body")
         others = [c for c in node.children if body is None or c != body]
-        tail = heredoc_pipe_tail(others)
+        tail = _tree.heredoc_pipe_tail(others)
         if body is not None and body.type == "command":
             self.tick()
             before = len(self.commands)
@@ -867,9 +888,9 @@ class _Analyzer:
         if not name or body is None:
             self.visit_children(node, s, _NO_IO, td)
             return
-        if calls(body, name, s.src):
+        if _tree.calls(body, name, s.src):
             self.reason(REASON_RECURSIVE_FUNCTION)
-            if forks(body):
+            if _tree.forks(body):
                 self.reason(REASON_FORK_BOMB)
         self.functions[name] = (body, s, td)
 
@@ -974,7 +995,7 @@ class _Analyzer:
                 words.append(self.assignment_word(child, s))
             elif kind == "command_name":
                 seen_name = True
-                inner = first_named(child)
+                inner = _tree.first_named(child)
                 w = self.eval_word(inner if inner is not None else child, s)
                 w.start, w.end = child.start_byte, child.end_byte
                 words.append(w)
@@ -1339,16 +1360,16 @@ class _Analyzer:
             if out is not None:
                 values = [(out, False)]
             else:
-                sources = programs_in(node, s.src)
+                sources = _tree.programs_in(node, s.src)
         elif kind == "process_substitution":
             # a /dev/fd/N path: not an arbitrary file; its content comes from `sources`
-            sources = programs_in(node, s.src)
+            sources = _tree.programs_in(node, s.src)
             code = self.static_substitution(node, s)
             values = [(raw, False)]
         if not values:
             values = [(raw, True)]
         mark = QUOTED if quoted or kind == "process_substitution" else SPLIT
-        if kind in ("expansion", "simple_expansion") and is_all_elements(node, s.src):
+        if kind in ("expansion", "simple_expansion") and _tree.is_all_elements(node, s.src):
             mark = SPLIT  # "${a[@]}": one word per element even when quoted
         alts = [(v, (QUOTED if d else mark) * len(v), d) for v, d in values]
         w = Word(alts[0][0], alts[0][1], alts[0][2], start, end)
@@ -1368,7 +1389,7 @@ class _Analyzer:
         """``$NAME``, ``${NAME}``, ``${NAME:-default}``, ``${NAME:?}``, ``${NAME:+alt}``."""
         children = list(node.children)
         if node.type == "simple_expansion":
-            name_node = first_named(node)
+            name_node = _tree.first_named(node)
             if name_node is None:
                 return None
             name = _parser.node_text(name_node, s.src) or ""
@@ -1431,7 +1452,7 @@ class _Analyzer:
                     return None
                 if not child.is_named or child.type == "comment":
                     continue
-                target = first_named(child) if child.type == "command_name" else child
+                target = _tree.first_named(child) if child.type == "command_name" else child
                 w = self.eval_word(target if target is not None else child, s)
                 if w.dynamic or w.alts:
                     return None
@@ -1439,7 +1460,7 @@ class _Analyzer:
             if not words:
                 return None
             argv = [_normalize_program(words[0].text)[0], *(w.text for w in words[1:])]
-            data = stage_output(argv, data)
+            data = _static.stage_output(argv, data)
             if data is None:
                 return None
         return None if data is None else data.decode("utf-8", "replace").rstrip("\n")
