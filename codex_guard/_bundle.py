@@ -28,18 +28,19 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
-_FORMAT = "codex-guard-modules/1"
+_FORMAT = "codex-guard-modules/2"  # 2: code objects themselves (one unmarshal for all)
+_CODE = type((lambda: None).__code__)
 _PACKAGE = "codex_guard"
 
 
 class _Finder:
     """A meta-path finder and loader for the modules of one bundle (see the module docstring)."""
 
-    def __init__(self, root: str, table: dict[str, tuple[str, bool, int, int, bytes]]) -> None:
+    def __init__(self, root: str, table: dict[str, tuple[str, bool, int, int, Any]]) -> None:
         self.root = root
         self.table = table
         self.served: set[str] = set()
-        self.code: dict[str, Any] = {}  # unpacked and checked by find_spec, run by exec_module
+        self.code: dict[str, Any] = {}  # found by find_spec, run by exec_module
 
     def find_spec(self, name: str, path: object = None, target: object = None) -> Any:
         entry = self.table.get(name)
@@ -52,13 +53,7 @@ class _Finder:
             return None
         if st.st_size != size or st.st_mtime_ns != mtime:
             return None  # the source changed: the normal path finder compiles it
-        try:
-            code = marshal.loads(entry[4])
-        except (EOFError, ValueError, TypeError):
-            return None
-        if type(code).__name__ != "code":
-            return None
-        self.code[name] = code
+        self.code[name] = entry[4]
         import _frozen_importlib  # type: ignore[import-not-found,unused-ignore]  # no stub
 
         spec = _frozen_importlib.ModuleSpec(name, self, origin=origin, is_package=is_pkg)  # type: ignore[arg-type]
@@ -95,7 +90,7 @@ def _path(root: str) -> str | None:
     return os.path.join(folder, f"modules-{h:016x}.marshal")
 
 
-def _read(path: str, root: str) -> dict[str, tuple[str, bool, int, int, bytes]] | None:
+def _read(path: str, root: str) -> dict[str, tuple[str, bool, int, int, Any]] | None:
     """The checked table of the bundle at ``path``, or None when it is missing, not private or
     not one this interpreter and this package location wrote."""
     import _frozen_importlib_external  # type: ignore[import-not-found,unused-ignore]  # no stub
@@ -130,7 +125,7 @@ def _read(path: str, root: str) -> dict[str, tuple[str, bool, int, int, bytes]] 
             and type(entry[1]) is bool
             and type(entry[2]) is int
             and type(entry[3]) is int
-            and type(entry[4]) is bytes
+            and type(entry[4]) is _CODE
         ):
             table[name] = entry
     return table
@@ -198,7 +193,7 @@ def _save() -> None:
     write_private(os.path.dirname(path), path, marshal.dumps(payload))
 
 
-def _current(entry: tuple[str, bool, int, int, bytes] | None) -> bool:
+def _current(entry: tuple[str, bool, int, int, Any] | None) -> bool:
     """Whether a bundle entry still matches its source file."""
     if entry is None:
         return False
@@ -209,7 +204,7 @@ def _current(entry: tuple[str, bool, int, int, bytes] | None) -> bool:
     return st.st_size == entry[2] and st.st_mtime_ns == entry[3]
 
 
-def _entry(origin: str, is_pkg: bool, fe: Any) -> tuple[str, bool, int, int, bytes] | None:
+def _entry(origin: str, is_pkg: bool, fe: Any) -> tuple[str, bool, int, int, Any] | None:
     """The bundle entry of one module: its code from the ``.pyc`` the import system wrote (when
     it matches the source, PEP 552 timestamp form), else compiled from the source."""
     st = os.stat(origin)
@@ -229,4 +224,4 @@ def _entry(origin: str, is_pkg: bool, fe: Any) -> tuple[str, bool, int, int, byt
     if code is None:
         with open(origin, "rb") as fh:
             code = compile(fh.read(), origin, "exec", dont_inherit=True)
-    return (origin, is_pkg, st.st_size, st.st_mtime_ns, marshal.dumps(code))  # type: ignore[arg-type]
+    return (origin, is_pkg, st.st_size, st.st_mtime_ns, code)

@@ -99,7 +99,7 @@ def test_a_bundle_others_could_write_or_a_corrupt_entry_is_not_used(home: Path) 
     path.chmod(0o600)
     fmt, magic, root, table = marshal.loads(path.read_bytes())
     origin, is_pkg, size, mtime, _ = table["codex_guard.hook"]
-    table["codex_guard.hook"] = (origin, is_pkg, size, mtime, marshal.dumps(("not", "code")))
+    table["codex_guard.hook"] = (origin, is_pkg, size, mtime, ("not", "code"))
     path.write_bytes(marshal.dumps((fmt, magic, root, table)))
     installed, served = _probe(home)
     assert installed and "codex_guard.hook" not in served  # imported the normal way instead
