@@ -2,10 +2,13 @@
 
 A hook process imports about fifty ``codex_guard`` modules. Through the normal path finder each
 costs a few file-system calls (the extension-module spellings tried first, the ``.py`` stat, the
-``__pycache__`` file opened and read), about 1.5 ms in all on the reference machine, more than
-their unmarshalling. This module keeps the compiled code of every ``codex_guard`` module a hook
-process used in one ``marshal`` file in the cache folder and installs a meta-path finder that
-serves them from it, the way CPython's own frozen modules are served from memory.
+``__pycache__`` file opened and read), about 1.5 ms in all on the reference machine. This module
+keeps the compiled code of every ``codex_guard`` module a hook process used in one file in the
+cache folder and installs a meta-path finder that serves them from it, the way CPython's own
+frozen modules are served from memory. The file is a 4-byte length, a ``marshal``-ed index
+(``name → (source, is package, source size, source mtime, offset, length)``) and the modules'
+``marshal``-ed code objects one after another; a module's code is read (``os.pread``) and
+unmarshalled only when it is imported, so an event that needs few modules reads few.
 
 Every served module is checked against its source first: the entry records the ``.py`` file's
 size and mtime (what a timestamp ``.pyc`` records, PEP 552), and a module whose source no
@@ -28,34 +31,44 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
-_FORMAT = "codex-guard-modules/2"  # 2: code objects themselves (one unmarshal for all)
-_CODE = type((lambda: None).__code__)
+    Entry = tuple[str, bool, int, int, int, int]
+
+_FORMAT = "codex-guard-modules/3"  # 3: an index, then each module's code read on import
 _PACKAGE = "codex_guard"
+_CODE = type((lambda: None).__code__)
 
 
 class _Finder:
     """A meta-path finder and loader for the modules of one bundle (see the module docstring)."""
 
-    def __init__(self, root: str, table: dict[str, tuple[str, bool, int, int, Any]]) -> None:
+    def __init__(self, root: str, fd: int = -1, base: int = 0) -> None:
         self.root = root
-        self.table = table
+        self.fd = fd  # the open bundle, kept for the life of the process
+        self.base = base  # where the code objects start
+        self.table: dict[str, Entry] = {}
         self.served: set[str] = set()
-        self.code: dict[str, Any] = {}  # found by find_spec, run by exec_module
+        self.code: dict[str, Any] = {}  # read by find_spec, run by exec_module
+
+    def read_code(self, entry: Entry) -> Any:
+        """The code object of ``entry`` from the bundle, or None when it cannot be read."""
+        try:
+            data = os.pread(self.fd, entry[5], self.base + entry[4])
+            code = marshal.loads(data) if len(data) == entry[5] else None
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+        return code if type(code) is _CODE else None
 
     def find_spec(self, name: str, path: object = None, target: object = None) -> Any:
         entry = self.table.get(name)
-        if entry is None:
+        if entry is None or not _current(entry):
+            return None  # not bundled, or the source changed: the normal path finder
+        code = self.read_code(entry)
+        if code is None:
             return None
-        origin, is_pkg, size, mtime, _ = entry
-        try:
-            st = os.stat(origin)
-        except OSError:
-            return None
-        if st.st_size != size or st.st_mtime_ns != mtime:
-            return None  # the source changed: the normal path finder compiles it
-        self.code[name] = entry[4]
+        self.code[name] = code
         import _frozen_importlib  # type: ignore[import-not-found,unused-ignore]  # no stub
 
+        origin, is_pkg = entry[0], entry[1]
         spec = _frozen_importlib.ModuleSpec(name, self, origin=origin, is_package=is_pkg)  # type: ignore[arg-type]
         spec.has_location = True
         if is_pkg:
@@ -87,12 +100,12 @@ def _path(root: str) -> str | None:
     h = 0xCBF29CE484222325  # 64-bit FNV-1a of the key: a file name, not a digest
     for byte in key.encode("utf-8", "surrogatepass"):
         h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return os.path.join(folder, f"modules-{h:016x}.marshal")
+    return os.path.join(folder, f"modules-{h:016x}.bundle")
 
 
-def _read(path: str, root: str) -> dict[str, tuple[str, bool, int, int, Any]] | None:
-    """The checked table of the bundle at ``path``, or None when it is missing, not private or
-    not one this interpreter and this package location wrote."""
+def _open(path: str, root: str) -> tuple[int, int, dict[str, Entry]] | None:
+    """``(fd, start of the code objects, checked index)`` of the bundle at ``path``, or None
+    when it is missing, not private, or not one this interpreter and package location wrote."""
     import _frozen_importlib_external  # type: ignore[import-not-found,unused-ignore]  # no stub
 
     from codex_guard._dirs import private_dir
@@ -100,9 +113,14 @@ def _read(path: str, root: str) -> dict[str, tuple[str, bool, int, int, Any]] | 
     if not (private_dir(os.path.dirname(path)) and private_dir(path)):
         return None
     try:
-        with open(path, "rb") as fh:
-            data = marshal.loads(fh.read())
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        n = int.from_bytes(os.pread(fd, 4, 0), "little")
+        data = marshal.loads(os.pread(fd, n, 4))
     except (OSError, EOFError, ValueError, TypeError):
+        os.close(fd)
         return None
     if not (
         type(data) is tuple
@@ -112,23 +130,22 @@ def _read(path: str, root: str) -> dict[str, tuple[str, bool, int, int, Any]] | 
         and data[2] == root
         and type(data[3]) is dict
     ):
+        os.close(fd)
         return None
-    table = {}
-    for name, entry in data[3].items():
+    index: dict[str, Entry] = {}
+    for name, e in data[3].items():
         if (
             type(name) is str
             and (name == _PACKAGE or name.startswith(_PACKAGE + "."))
-            and type(entry) is tuple
-            and len(entry) == 5
-            and type(entry[0]) is str
-            and entry[0].startswith(root + os.sep)
-            and type(entry[1]) is bool
-            and type(entry[2]) is int
-            and type(entry[3]) is int
-            and type(entry[4]) is _CODE
+            and type(e) is tuple
+            and len(e) == 6
+            and type(e[0]) is str
+            and e[0].startswith(root + os.sep)
+            and type(e[1]) is bool
+            and all(type(x) is int and x >= 0 for x in e[2:])
         ):
-            table[name] = entry
-    return table
+            index[name] = e
+    return fd, 4 + n, index
 
 
 def install() -> bool:
@@ -140,13 +157,13 @@ def install() -> bool:
     if os.environ.get("CODEX_GUARD_NO_CACHE") or _FINDER:
         return False
     root = os.path.dirname(os.path.abspath(__file__))
-    finder = _Finder(root, {})
+    finder = _Finder(root)
     _FINDER.append(finder)
     path = _path(root)
-    table = _read(path, root) if path is not None else None
-    if not table:
+    opened = _open(path, root) if path is not None else None
+    if opened is None:
         return False
-    finder.table = table
+    finder.fd, finder.base, finder.table = opened
     sys.meta_path.insert(0, finder)
     return True
 
@@ -165,38 +182,55 @@ def _save() -> None:
     if not _FINDER or os.environ.get("CODEX_GUARD_NO_CACHE"):
         return
     finder = _FINDER[0]
-    import _frozen_importlib_external  # type: ignore[import-not-found,unused-ignore]  # no stub
-
-    new = {}
+    new: dict[str, tuple[str, bool]] = {}
     for name, module in list(sys.modules.items()):
         if not (name == _PACKAGE or name.startswith(_PACKAGE + ".")) or name in finder.served:
             continue
         origin = getattr(getattr(module, "__spec__", None), "origin", None)
         if not isinstance(origin, str) or not origin.endswith(".py"):
             continue
-        if origin.startswith(finder.root + os.sep) and not _current(finder.table.get(name)):
+        entry = finder.table.get(name)
+        if origin.startswith(finder.root + os.sep) and (entry is None or not _current(entry)):
             new[name] = (origin, hasattr(module, "__path__"))
     path = _path(finder.root)
     if not new or path is None:
         return
+    import _frozen_importlib_external  # type: ignore[import-not-found,unused-ignore]  # no stub
+
     from codex_guard._dirs import write_private
 
-    table = _read(path, finder.root) or {}
-    missing = {k: v for k, v in new.items() if not _current(table.get(k))}
-    if not missing:
-        return  # another process of this hook saved them already
-    for name, (origin, is_pkg) in missing.items():
-        entry = _entry(origin, is_pkg, _frozen_importlib_external)
-        if entry is not None:
-            table[name] = entry
-    payload = (_FORMAT, _frozen_importlib_external.MAGIC_NUMBER, finder.root, table)
-    write_private(os.path.dirname(path), path, marshal.dumps(payload))
+    now = _open(path, finder.root)  # what the file holds now (another process may have saved)
+    codes: dict[str, tuple[str, bool, int, int, Any]] = {}
+    if now is not None:
+        fd, base, index = now
+        reader = _Finder(finder.root, fd, base)
+        try:
+            for name, e in index.items():
+                if name not in new and _current(e):
+                    code = reader.read_code(e)
+                    if code is not None:
+                        codes[name] = (e[0], e[1], e[2], e[3], code)
+        finally:
+            os.close(fd)
+        if all(name in index and _current(index[name]) for name in new):
+            return  # another process of this hook saved them already
+    for name, (origin, is_pkg) in new.items():
+        codes[name] = _entry(origin, is_pkg, _frozen_importlib_external)
+    table: dict[str, Entry] = {}
+    blobs: list[bytes] = []
+    offset = 0
+    for name, (origin, is_pkg, size, mtime, code) in codes.items():
+        blob = marshal.dumps(code)
+        table[name] = (origin, is_pkg, size, mtime, offset, len(blob))
+        blobs.append(blob)
+        offset += len(blob)
+    head = marshal.dumps((_FORMAT, _frozen_importlib_external.MAGIC_NUMBER, finder.root, table))
+    data = len(head).to_bytes(4, "little") + head + b"".join(blobs)
+    write_private(os.path.dirname(path), path, data)
 
 
-def _current(entry: tuple[str, bool, int, int, Any] | None) -> bool:
-    """Whether a bundle entry still matches its source file."""
-    if entry is None:
-        return False
+def _current(entry: Entry) -> bool:
+    """Whether a bundle entry still matches its source file (size and mtime)."""
     try:
         st = os.stat(entry[0])
     except OSError:
@@ -204,9 +238,10 @@ def _current(entry: tuple[str, bool, int, int, Any] | None) -> bool:
     return st.st_size == entry[2] and st.st_mtime_ns == entry[3]
 
 
-def _entry(origin: str, is_pkg: bool, fe: Any) -> tuple[str, bool, int, int, Any] | None:
-    """The bundle entry of one module: its code from the ``.pyc`` the import system wrote (when
-    it matches the source, PEP 552 timestamp form), else compiled from the source."""
+def _entry(origin: str, is_pkg: bool, fe: Any) -> tuple[str, bool, int, int, Any]:
+    """What the bundle holds for one module: its source's size and mtime and its code, from
+    the ``.pyc`` the import system wrote when that matches the source (PEP 552 timestamp form),
+    else compiled from the source."""
     st = os.stat(origin)
     code: object = None
     try:
@@ -221,7 +256,7 @@ def _entry(origin: str, is_pkg: bool, fe: Any) -> tuple[str, bool, int, int, Any
             code = marshal.loads(pyc[16:])
     except (OSError, EOFError, ValueError, TypeError):
         code = None
-    if code is None:
+    if type(code) is not _CODE:
         with open(origin, "rb") as fh:
             code = compile(fh.read(), origin, "exec", dont_inherit=True)
     return (origin, is_pkg, st.st_size, st.st_mtime_ns, code)

@@ -60,7 +60,7 @@ def home(tmp_path: Path) -> Path:
 
 
 def _bundle_file(tmp: Path) -> Path:
-    (path,) = (tmp / "cache").glob("modules-*.marshal")
+    (path,) = (tmp / "cache").glob("modules-*.bundle")
     return path
 
 
@@ -97,10 +97,12 @@ def test_a_bundle_others_could_write_or_a_corrupt_entry_is_not_used(home: Path) 
     path.chmod(0o666)
     assert _probe(home) == (False, [])
     path.chmod(0o600)
-    fmt, magic, root, table = marshal.loads(path.read_bytes())
-    origin, is_pkg, size, mtime, _ = table["codex_guard.hook"]
-    table["codex_guard.hook"] = (origin, is_pkg, size, mtime, ("not", "code"))
-    path.write_bytes(marshal.dumps((fmt, magic, root, table)))
+    data = bytearray(path.read_bytes())
+    n = int.from_bytes(data[:4], "little")
+    _, _, _, index = marshal.loads(bytes(data[4 : 4 + n]))
+    *_, offset, length = index["codex_guard.hook"]
+    data[4 + n + offset : 4 + n + offset + length] = b"\x00" * length  # not code any more
+    path.write_bytes(bytes(data))
     installed, served = _probe(home)
     assert installed and "codex_guard.hook" not in served  # imported the normal way instead
     p = _hook(home, "rm -rf /")
