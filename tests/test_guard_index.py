@@ -13,13 +13,23 @@ from codex_guard.policy.rule import RuleMatch
 POLICY = load_discovered(discover(None, home="/nonexistent", system_dir="/nonexistent")).policy
 PROGRAMS = sorted({p for g in POLICY.guard_rules for p in getattr(g, "programs", ())})
 WORDS = ["-rf", "-f", "/", "~", "push", "--force", "origin", "x", "$HOME", "~/.ssh/id_rsa", "*"]
+WORDS += ["-", "--", "$(curl x)", "<(wget y)", "`id`", "-c", "-e", "--exec-path=/tmp", "clean"]
+CONTEXTS = [
+    None,
+    ArgvContext(),
+    ArgvContext(redirects=((">", "~/.bashrc"),)),
+    ArgvContext(redirects=(("2>>", "/etc/passwd"), ("<", "~/.ssh/id_rsa"))),
+    ArgvContext(stdin_from=("curl",)),
+    ArgvContext(sources=((1, ("curl",)),), dynamic=frozenset({1})),
+    ArgvContext(sources=((0, ("wget",)),), dynamic=frozenset({0})),
+]
 
 
-def _every_rule(argv: list[str], ctx: ArgvContext) -> list[RuleMatch]:
+def _every_rule(argv: list[str], ctx: ArgvContext | None) -> list[RuleMatch]:
     return [m for g in POLICY.guard_rules if (m := g.match(argv, ctx)) is not None]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(
     st.one_of(
         st.sampled_from(PROGRAMS),
@@ -27,10 +37,10 @@ def _every_rule(argv: list[str], ctx: ArgvContext) -> list[RuleMatch]:
         st.sampled_from(["python3.12", "./python3.11", "newfs_msdos", "mkfs", "python3."]),
     ),
     st.lists(st.sampled_from(WORDS), max_size=4),
-    st.sampled_from([ArgvContext(), ArgvContext(redirects=((">", "~/.bashrc"),))]),
+    st.sampled_from(CONTEXTS),
 )
 def test_indexed_matches_equal_asking_every_rule(
-    program: str, rest: list[str], ctx: ArgvContext
+    program: str, rest: list[str], ctx: ArgvContext | None
 ) -> None:
     argv = [program, *rest]
     assert POLICY.guard_matches(argv, ctx) == _every_rule(argv, ctx)
@@ -48,3 +58,28 @@ def test_the_index_follows_the_rule_list() -> None:
     assert policy.guard_matches(["yzz"]) == []  # a `start*` glob is consulted by its start
     (m,) = policy.guard_matches(["/opt/bin/zzz"])
     assert m.decision == "prompt"
+
+
+def _through_cache() -> object:
+    from codex_guard.policy import cache
+
+    loaded = load_discovered(discover(None, home="/nonexistent", system_dir="/nonexistent"))
+    return cache._loaded_from_plain(cache._loaded_to_plain(loaded)).policy  # lazy rules
+
+
+CACHED = _through_cache()
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.sampled_from(PROGRAMS + ["ls", "git", "rm", "bash", "python3.12", "/usr/bin/dd"]),
+    st.lists(st.sampled_from(WORDS), max_size=4),
+    st.sampled_from(CONTEXTS),
+)
+def test_cached_rules_match_as_freshly_evaluated_ones(
+    program: str, rest: list[str], ctx: ArgvContext | None
+) -> None:
+    """Rules read back from the policy cache stay packed until a command could match them
+    (programs, subcommand and needs in the clear); they find exactly what fresh rules find."""
+    argv = [program, *rest]
+    assert CACHED.guard_matches(argv, ctx) == _every_rule(argv, ctx)  # type: ignore[attr-defined]

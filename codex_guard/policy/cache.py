@@ -59,7 +59,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from codex_guard.policy.policy import ArgvRule
 
-_MAGIC = "codex-guard-policy-cache/5"  # 5: guard rules packed (programs, subcommand), indexed
+_MAGIC = "codex-guard-policy-cache/6"  # 6: guard rules packed with programs, subcommand, needs
 _KEEP = 32  # whole-policy entries kept per cache folder; older ones are pruned on write
 _KEEP_FILES = 128  # per-file entries kept
 
@@ -125,7 +125,7 @@ def _policy_to_plain(p: Policy) -> tuple[object, ...]:
     for g in p.guard_rules:
         if not isinstance(g, GuardRule):
             raise TypeError(f"cannot cache argv rule {type(g).__name__}")
-        guards.append((g.programs, g.subcommand, marshal.dumps(g.to_plain())))  # type: ignore[arg-type]
+        guards.append((g.programs, g.subcommand, g._needs, marshal.dumps(g.to_plain())))  # type: ignore[arg-type]
     exact, prefixed, always = p._guard_candidates()  # stored: built once, not per hook
     return (
         {k: [r.to_plain() for r in rs] for k, rs in p.rules_by_program.items()},
@@ -179,15 +179,16 @@ def _policy_from_plain(data: object) -> Policy:
     for g in _list(guards):  # each unpacked and checked when first used (GuardRule.lazy)
         if not (
             type(g) is tuple
-            and len(g) == 3
+            and len(g) == 4
             and type(g[0]) is tuple
             and type(g[1]) is tuple
-            and type(g[2]) is bytes
+            and type(g[2]) is int
+            and type(g[3]) is bytes
         ):
             raise ValueError("bad Policy")
         if not all(type(x) is str for x in (*g[0], *g[1])):
             raise ValueError("bad Policy")
-        argv_rules.append(lazy(g[0], g[1], g[2]))
+        argv_rules.append(lazy(g[0], g[1], g[2], g[3]))
     out.guard_rules = argv_rules
     out._guard_index = (argv_rules, len(argv_rules), *_guard_index(index, len(argv_rules)))
     if _list(network):  # rarely any: not imported otherwise

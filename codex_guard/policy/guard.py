@@ -171,13 +171,45 @@ def _debug_text(raw: dict[str, Any]) -> str:
     return "GuardRule { " + ", ".join(f"{k}: {v!r}" for k, v in raw.items()) + " }"
 
 
+_NEEDS_OPTION, _NEEDS_WRITE, _NEEDS_READ, _NEEDS_STDIN, _NEEDS_SOURCES, _NEEDS_NO_ARGS = (
+    1,
+    2,
+    4,
+    8,
+    16,
+    32,
+)
+
+
+def _needs_of(
+    options: tuple[object, ...],
+    writes: tuple[object, ...],
+    reads: tuple[object, ...],
+    stdin_from: tuple[str, ...],
+    arg_from: tuple[str, ...],
+    program_from: tuple[str, ...],
+    *,
+    no_args: bool,
+) -> int:
+    """What a command must have for a rule with these fields to match it, as bits: an option
+    word (``options``), a write or read redirect (``writes``, ``reads``), an upstream pipeline
+    stage (``stdin_from``), a word made of another program's output (``arg_from``,
+    ``program_from``), no arguments (``no_args``); :meth:`GuardRule.could_match` tests them."""
+    needs = _NEEDS_OPTION if options else 0
+    needs |= _NEEDS_WRITE if writes else 0
+    needs |= _NEEDS_READ if reads else 0
+    needs |= _NEEDS_STDIN if stdin_from else 0
+    needs |= _NEEDS_SOURCES if arg_from or program_from else 0
+    return needs | (_NEEDS_NO_ARGS if no_args else 0)
+
+
 class GuardRule:
     """A compiled ``guard_rule`` call (see the module docstring and ``docs/rules.md``).
 
     ``raw`` (the bound builtin arguments) is only kept as the rule's :meth:`debug` text.
     """
 
-    __slots__ = (*_FIELDS, "_debug", "_packed", "_texts")
+    __slots__ = (*_FIELDS, "_debug", "_needs", "_packed", "_texts")
     _texts: tuple[tuple[Any, ...], ...]  # glob texts of a rule read from the cache
     _packed: bytes  # a rule read from the cache and not used yet: its marshal-ed to_plain()
 
@@ -226,27 +258,54 @@ class GuardRule:
         self.program_from = program_from
         self.source = Source("<memory>") if source is None else source
         self._debug: str | bytes = _debug_text(raw or {})
+        self._needs = _needs_of(
+            options, writes, reads, stdin_from, arg_from, program_from, no_args=no_args
+        )
 
     @classmethod
     def lazy(
-        cls, programs: tuple[str, ...], subcommand: tuple[str, ...], packed: bytes
+        cls, programs: tuple[str, ...], subcommand: tuple[str, ...], needs: int, packed: bytes
     ) -> GuardRule:
-        """A rule read from the policy cache: its ``programs`` and ``subcommand`` now (what the
-        per-program index and :meth:`could_match` need), every other field from ``packed`` (the
-        ``marshal`` of its :meth:`to_plain`) when first used, so a hook process unpacks only the
-        rules its command could match (issue 8). A ``packed`` that is not a valid rule raises
+        """A rule read from the policy cache: its ``programs``, ``subcommand`` and what a
+        command needs to have for it to match (:func:`_needs_of`) now (what the per-program
+        index and :meth:`could_match` use), every other field from ``packed`` (the ``marshal``
+        of its :meth:`to_plain`) when first used, so a hook process unpacks only the rules its
+        command could match (issue 8). A ``packed`` that is not a valid rule raises
         ``ValueError`` then."""
         rule = cls.__new__(cls)
         rule.programs = programs
         rule.subcommand = subcommand
+        rule._needs = needs
         rule._packed = packed
         return rule
 
-    def could_match(self, argv: list[str]) -> bool:
-        """False when :meth:`match` is certain to return None for ``argv`` because the rule's
-        subcommand is none of its words (checked without unpacking a cached rule)."""
+    def could_match(self, argv: list[str], ctx: ArgvContext | None = None) -> bool:
+        """False when :meth:`match` is certain to return None for ``argv`` in ``ctx``, decided
+        without unpacking a cached rule: its subcommand is none of the words, or the command
+        lacks what the rule requires (:func:`_needs_of`: an option, a write or read redirect, an
+        upstream pipeline, a word made of another program's output, no arguments at all)."""
         sub = self.subcommand
-        return not sub or any(w in sub for w in argv[1:])
+        if sub and not any(w in sub for w in argv[1:]):
+            return False
+        needs = self._needs
+        if not needs:
+            return True
+        rest = argv[1:]
+        if needs & _NEEDS_NO_ARGS and rest:
+            return False
+        if needs & _NEEDS_OPTION and not any(w.startswith("-") and w != "-" for w in rest):
+            return False
+        redirects = ctx.redirects if ctx is not None else ()
+        for bit, ops in ((_NEEDS_WRITE, _WRITE_OPS), (_NEEDS_READ, _READ_OPS)):
+            if needs & bit and not any(op.lstrip("0123456789") in ops for op, _ in redirects):
+                return False
+        if needs & _NEEDS_STDIN and not (ctx is not None and ctx.stdin_from):
+            return False
+        if needs & _NEEDS_SOURCES:
+            if ctx is not None:
+                return bool(ctx.sources)
+            return any("$(" in w or "`" in w or "<(" in w or ">(" in w for w in argv)
+        return True
 
     def _unpack(self, packed: bytes) -> None:
         import marshal
@@ -256,7 +315,7 @@ class GuardRule:
         except (EOFError, TypeError) as e:
             raise ValueError(f"bad GuardRule: {e}") from None
         object.__delattr__(self, "_packed")
-        for slot in (*_FIELDS, "_debug", "_texts"):
+        for slot in (*_FIELDS, "_debug", "_needs", "_texts"):
             try:
                 value = object.__getattribute__(full, slot)
             except AttributeError:
@@ -394,6 +453,9 @@ class GuardRule:
         rule.source = Source.from_plain(source)
         rule._texts = (*globs, operands)
         rule._debug = debug
+        rule._needs = _needs_of(
+            options, writes, reads, stdin_from, arg_from, program_from, no_args=no_args
+        )
         return rule
 
     PARAMS = [  # noqa: RUF012 - class-level signature table

@@ -181,7 +181,7 @@ class Policy:
         for i in sorted({*picked, *always}):  # declaration order
             rule = rules[i]
             could = getattr(rule, "could_match", None)
-            if could is not None and not could(argv):
+            if could is not None and not could(argv, ctx):
                 continue
             m = rule.match(argv, ctx)
             if m is not None:
