@@ -72,7 +72,7 @@ CACHED = _through_cache()
 
 @settings(max_examples=800, deadline=None)
 @given(
-    st.sampled_from(PROGRAMS + ["ls", "git", "rm", "bash", "python3.12", "/usr/bin/dd"]),
+    st.sampled_from([*PROGRAMS, "ls", "git", "rm", "bash", "python3.12", "/usr/bin/dd"]),
     st.lists(st.sampled_from(WORDS), max_size=4),
     st.sampled_from(CONTEXTS),
 )
