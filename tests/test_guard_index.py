@@ -83,3 +83,27 @@ def test_cached_rules_match_as_freshly_evaluated_ones(
     (programs, subcommand and needs in the clear); they find exactly what fresh rules find."""
     argv = [program, *rest]
     assert CACHED.guard_matches(argv, ctx) == _every_rule(argv, ctx)  # type: ignore[attr-defined]
+
+
+@settings(max_examples=6000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "b", "/", "*", "**", "[*]", "[a]", "[!a]", "?", ".", "[", "]", "~"]),
+        max_size=7,
+    ).map("".join),
+    st.lists(st.sampled_from(["a", "b", "/", "*", ".", "~", "[", "]", "ab/"]), max_size=8).map(
+        "".join
+    ),
+)
+def test_globs_decided_without_a_regex_agree_with_it(glob: str, text: str) -> None:
+    """Literal and one-star globs are matched without compiling a regex (issue 8: `re`
+    costs milliseconds at start-up); the answer is the regex's."""
+    import warnings
+
+    from codex_guard.policy.globs import Pattern, glob_match, glob_to_regex
+
+    with warnings.catch_warnings():  # `re` warns of a possible nested set on "[[" globs
+        warnings.simplefilter("ignore", FutureWarning)
+        want = glob_to_regex(glob).match(text) is not None
+    assert glob_match(glob, text) == want
+    assert Pattern(glob).match(text) == want

@@ -398,6 +398,89 @@ def literal_ends(glob: str) -> tuple[str, str]:
     return start, end
 
 
+def simple_glob(glob: str) -> tuple[str, str, str] | None:
+    """``(star, prefix, suffix)`` when ``glob`` is a literal with at most one ``*`` or ``**``
+    (a one-character class such as ``[*]`` reads as its character), so that a text matches it
+    exactly when it has the prefix and the suffix and, for ``*``, no ``/`` between them; ``star``
+    is ``""`` for a literal. None for any other glob (its regex decides). Same answers as
+    :func:`glob_to_regex` (tested)."""
+    out: list[str] = []
+    star = ""
+    cut = -1
+    i, n = 0, len(glob)
+    while i < n:
+        c = glob[i]
+        if c == "[":
+            j = glob.find("]", i + 2)
+            if j < 0:
+                out.append(c)
+                i += 1
+                continue
+            body = glob[i + 1 : j]
+            if len(body) != 1 or body in "!^\\":
+                return None
+            out.append(body)
+            i = j + 1
+            continue
+        if c == "?":
+            return None
+        if c == "*":
+            if star:
+                return None
+            star = "**" if glob.startswith("**", i) else "*"
+            cut = len(out)
+            i += len(star)
+            continue
+        out.append(c)
+        i += 1
+    text = "".join(out)
+    if not star:
+        return "", text, ""
+    return star, text[:cut], text[cut:]
+
+
+def literal_runs(glob: str) -> tuple[str, ...]:
+    """The literal runs of ``glob`` between its wildcards (``*``, ``**``, ``?``, ``[…]``), in
+    order: every text the glob matches holds them in that order without overlapping, so a text
+    that does not is ruled out without a regex (``**/.ssh/id_*`` against ``README.md``)."""
+    runs: list[str] = []
+    cur: list[str] = []
+    i, n = 0, len(glob)
+    while i < n:
+        c = glob[i]
+        j = glob.find("]", i + 2) if c == "[" else -1
+        if c in "*?" or j >= 0:
+            if cur:
+                runs.append("".join(cur))
+                cur = []
+            i = j + 1 if j >= 0 else i + 1
+            continue
+        cur.append(c)
+        i += 1
+    if cur:
+        runs.append("".join(cur))
+    return tuple(runs)
+
+
+def _runs_in_order(runs: tuple[str, ...], text: str) -> bool:
+    pos = 0
+    for run in runs:
+        k = text.find(run, pos)
+        if k < 0:
+            return False
+        pos = k + len(run)
+    return True
+
+
+def _simple_match(simple: tuple[str, str, str], text: str) -> bool:
+    star, pre, suf = simple
+    if not star:
+        return text == pre
+    if len(text) < len(pre) + len(suf) or not (text.startswith(pre) and text.endswith(suf)):
+        return False
+    return star == "**" or "/" not in text[len(pre) : len(text) - len(suf)]
+
+
 def glob_match(glob: str, text: str) -> bool:
     """Whether ``text`` matches ``glob`` as a whole (:func:`glob_to_regex`). ``*`` and ``**``
     are decided directly; other globs compile their regex only when ``text`` has the glob's
@@ -406,8 +489,13 @@ def glob_match(glob: str, text: str) -> bool:
         return "/" not in text
     if glob == "**":
         return True
+    simple = simple_glob(glob)
+    if simple is not None:
+        return _simple_match(simple, text)
     start, end = literal_ends(glob)
     if not (text.startswith(start) and text.endswith(end)):
+        return False
+    if not _runs_in_order(literal_runs(glob), text):
         return False
     return cached_regex(glob).match(text) is not None
 
@@ -416,7 +504,7 @@ class Pattern:
     """A rule glob: its regex and tokens (compiled on first use, shared between rules), and
     whether it is a spelling glob (``$``)."""
 
-    __slots__ = ("_end", "_regex", "_start", "_tokens", "spelling", "text")
+    __slots__ = ("_end", "_regex", "_runs", "_simple", "_start", "_tokens", "spelling", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -426,6 +514,8 @@ class Pattern:
         self.spelling = "$" in text or contains
         self._start: str | None = None  # literal_ends, on first use
         self._end = ""
+        self._simple: tuple[str, str, str] | None = None  # simple_glob, with _start
+        self._runs: tuple[str, ...] = ()  # literal_runs, with _start
         self._regex: re.Pattern[str] | None = None
         self._tokens: list[_Tok] | None = None
 
@@ -439,12 +529,20 @@ class Pattern:
         return f"Pattern({self.text!r})"
 
     def match(self, text: str) -> bool:
-        """Whether ``text`` matches the glob as a whole (:func:`glob_match`)."""
+        """Whether ``text`` matches the glob as a whole (:func:`glob_match`): a literal or
+        one-star glob without a regex (:func:`simple_glob`), any other by its regex when
+        ``text`` has the glob's literal start, end and runs (:func:`literal_runs`)."""
         if self._start is None:
             if self.text == "**":
                 return True
             self._start, self._end = literal_ends(self.text)
+            self._simple = simple_glob(self.text)
+            self._runs = literal_runs(self.text)
+        if self._simple is not None:
+            return _simple_match(self._simple, text)
         if not (text.startswith(self._start) and text.endswith(self._end)):
+            return False
+        if not _runs_in_order(self._runs, text):
             return False
         return self.regex.match(text) is not None
 
