@@ -54,8 +54,8 @@ _BRACES = r"\{([^{}]*,[^{}]*)\}"
 _COMPILED: dict[str, re.Pattern[str]] = {}
 
 
-def _rx(source: str) -> re.Pattern[str]:
-    """``re.compile(source)``, compiled (and ``re`` imported) on first use."""
+def lazy_regex(source: str) -> re.Pattern[str]:
+    """``re.compile(source)``, compiled (and ``re`` imported) on first use, once per process."""
     rx = _COMPILED.get(source)
     if rx is None:
         import re
@@ -255,7 +255,7 @@ def expand_braces(word: str, limit: int = 64) -> list[str]:
     todo = [word]
     while todo and len(out) < limit:
         w = todo.pop(0)
-        m = _rx(_BRACES).search(w)
+        m = lazy_regex(_BRACES).search(w)
         if m is None:
             out.append(w)
             continue
@@ -270,7 +270,7 @@ def _resolve_vars(arg: str) -> str:
         known = _KNOWN_VARS.get(name)
         return known if known is not None else m.group(0)
 
-    return _rx(_VAR_RE).sub(sub, _rx(_PWD_SUBST).sub(".", arg))
+    return lazy_regex(_VAR_RE).sub(sub, lazy_regex(_PWD_SUBST).sub(".", arg))
 
 
 def _normalise(a: str) -> str:
@@ -574,7 +574,7 @@ def cached_regex(text: str) -> re.Pattern[str]:
 
 def _dyn_tokens(pattern: str) -> list[_Tok]:
     toks: list[_Tok] = []
-    for part in _rx("([\0\1\2])").split(pattern):
+    for part in lazy_regex("([\0\1\2])").split(pattern):
         if part == "\0":
             toks.append(("**", "dyn"))
         elif part == "\1":

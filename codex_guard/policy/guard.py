@@ -33,31 +33,18 @@ from codex_guard.policy.globs import (
     MAYBE,
     Pattern,
     glob_match,
+    lazy_regex,
     operand_hit,
 )
 from codex_guard.policy.rule import DECISIONS, RuleMatch, Source, rust_debug_str
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import re
     from collections.abc import Callable
     from typing import Any
 
 _SUBST = r"(?:\$\(|<\(|>\(|`)\s*(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?P<p>[^\s;|&()`'\"]+)"
 _LITERAL = r"'([^'\n]{1,4096})'|\"([^\"\n]{1,4096})\""
-_COMPILED: dict[str, re.Pattern[str]] = {}
-
-
-def _rx(source: str) -> re.Pattern[str]:
-    """``re.compile(source)``, compiled (and ``re`` imported) on first use."""
-    rx = _COMPILED.get(source)
-    if rx is None:
-        import re
-
-        rx = _COMPILED[source] = re.compile(source)
-    return rx
-
-
 _WRITE_OPS = frozenset({">", ">>", ">|", "&>", "&>>", "<>", ">&"})
 _READ_OPS = frozenset({"<", "<>"})
 _DEST_OPTIONS = ("-t", "--target-directory")
@@ -681,7 +668,7 @@ class GuardRule:
         for k in positions:
             words = [argv[k]]
             if self.literals and ("'" in argv[k] or '"' in argv[k]):
-                words = [a or b for a, b in _rx(_LITERAL).findall(argv[k])]
+                words = [a or b for a, b in lazy_regex(_LITERAL).findall(argv[k])]
             for w in words:
                 hit = operand_hit(w, k in dyn and w is argv[k], pats, self.not_args, budget)
                 if hit == "yes":
@@ -699,7 +686,7 @@ class GuardRule:
             progs = [p for k, ps in ctx.sources if k == 0 or not program for p in ps]
         else:
             words = argv[:1] if program else argv[1:]
-            progs = [m.group("p") for a in words for m in _rx(_SUBST).finditer(a)]
+            progs = [m.group("p") for a in words for m in lazy_regex(_SUBST).finditer(a)]
         return any(_program_matches(want, p.rsplit("/", 1)[-1]) for p in progs)
 
     def _hit(self, argv: list[str], maybe: bool) -> RuleMatch:
@@ -761,7 +748,7 @@ _EXAMPLE_REDIRECTS = frozenset(
 
 def example_argv(ex: list[str]) -> list[str]:
     """An example as the hook would see it: an absolute program path reduced to its basename."""
-    if ex and "/" in ex[0] and not _rx(_SUBST).search(ex[0]):
+    if ex and "/" in ex[0] and not lazy_regex(_SUBST).search(ex[0]):
         return [ex[0].rsplit("/", 1)[-1], *ex[1:]]
     return ex
 
@@ -794,9 +781,9 @@ def example_command(ex: list[str]) -> tuple[list[str], ArgvContext]:
     argv = example_argv(argv) if argv else [""]
     dyn = frozenset(k for k, a in enumerate(argv) if k and ("$" in a or "`" in a))
     sources = tuple(
-        (k, tuple(m.group("p").rsplit("/", 1)[-1] for m in _rx(_SUBST).finditer(a)))
+        (k, tuple(m.group("p").rsplit("/", 1)[-1] for m in lazy_regex(_SUBST).finditer(a)))
         for k, a in enumerate(argv)
-        if _rx(_SUBST).search(a)
+        if lazy_regex(_SUBST).search(a)
     )
     return argv, ArgvContext(tuple(redirects), tuple(upstream), dyn, sources)
 
