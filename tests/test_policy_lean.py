@@ -55,7 +55,7 @@ decisions = [
     judge.judge(loaded, Analysis(script), {cwd!r}).decision
     for script in {scripts!r}
 ]
-compiled = [*globs._REGEX_CACHE, *globs._COMPILED, *guard._COMPILED]
+compiled = [*globs._REGEX_CACHE, *globs._COMPILED]  # guard compiles through globs.lazy_regex
 print(repr((decisions, compiled, len(loaded.policy.guard_rules))))
 """
 
