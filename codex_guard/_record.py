@@ -13,14 +13,17 @@ from __future__ import annotations
 class Record:
     """``==`` and ``repr`` over ``_FIELDS``; unhashable (mutable), as a plain dataclass.
 
-    ``_HIDDEN`` fields are compared but left out of the ``repr`` (raw event bodies)."""
+    ``_COMPARED``, when set, are the fields ``==`` (and a :class:`FrozenRecord`'s hash) look at
+    (``field(compare=False)``: a rule's source); ``_HIDDEN`` fields are compared but left out of
+    the ``repr`` (raw event bodies)."""
 
     __slots__ = ()
     _FIELDS: tuple[str, ...] = ()
+    _COMPARED: tuple[str, ...] = ()
     _HIDDEN: tuple[str, ...] = ()
 
     def _values(self) -> tuple[object, ...]:
-        return tuple(getattr(self, k) for k in self._FIELDS)
+        return tuple(getattr(self, k) for k in self._COMPARED or self._FIELDS)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):

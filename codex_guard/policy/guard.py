@@ -28,6 +28,7 @@ matching live in :mod:`codex_guard.policy.globs`.
 
 from __future__ import annotations
 
+from codex_guard._record import FrozenRecord
 from codex_guard.policy.globs import (
     MATCH_STEPS,
     MAYBE,
@@ -51,7 +52,7 @@ _DEST_OPTIONS = ("-t", "--target-directory")
 RUNTIME_NOTE = " (an operand is only known at run time, so the person decides)"
 
 
-class ArgvContext:
+class ArgvContext(FrozenRecord):
     """What the shell layer knows about one command beyond its argv.
 
     Attributes:
@@ -66,6 +67,7 @@ class ArgvContext:
     """
 
     __slots__ = ("dynamic", "redirects", "sources", "stdin_from")
+    _FIELDS = ("redirects", "stdin_from", "dynamic", "sources")
 
     def __init__(
         self,
@@ -78,21 +80,6 @@ class ArgvContext:
         self.stdin_from = stdin_from
         self.dynamic = dynamic
         self.sources = sources
-
-    def _key(self) -> tuple[object, ...]:
-        return (self.redirects, self.stdin_from, self.dynamic, self.sources)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ArgvContext) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return (
-            f"ArgvContext(redirects={self.redirects!r}, stdin_from={self.stdin_from!r}, "
-            f"dynamic={self.dynamic!r}, sources={self.sources!r})"
-        )
 
 
 # ------------------------------------------------------------------------------------ the rule

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 
+from codex_guard._record import FrozenRecord
 from codex_guard.policy.errors import PolicyError
 from codex_guard.policy.policy import Policy
 
@@ -30,12 +31,13 @@ SYSTEM_DIR = "/etc/codex"
 UNTRUSTED_PROJECT = "project-untrusted"
 
 
-class RuleFile:
+class RuleFile(FrozenRecord):
     """One file to load: its path, layer name and whether ``guard_rule`` is available.
 
     Immutable by convention; equal and hashable by value."""
 
     __slots__ = ("guard", "layer", "path")
+    _FIELDS = ("path", "layer", "guard")
 
     def __init__(self, path: str, layer: str, guard: bool = False) -> None:
         self.path = path
@@ -62,15 +64,6 @@ class RuleFile:
         ):
             return cls(data[0], data[1], data[2])
         raise ValueError("bad RuleFile")
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, RuleFile) and self.to_plain() == other.to_plain()
-
-    def __hash__(self) -> int:
-        return hash(self.to_plain())
-
-    def __repr__(self) -> str:
-        return f"RuleFile(path={self.path!r}, layer={self.layer!r}, guard={self.guard!r})"
 
 
 class LoadedPolicy:

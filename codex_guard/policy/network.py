@@ -8,6 +8,7 @@ Nothing in a shell decision uses these rules; they are parsed, validated, listed
 
 from __future__ import annotations
 
+from codex_guard._record import FrozenRecord
 from codex_guard.policy.rule import DECISIONS, Source
 
 PROTOCOLS = ("http", "https", "socks5_tcp", "socks5_udp")
@@ -18,7 +19,7 @@ class NetworkRuleError(ValueError):
     """An invalid ``network_rule`` argument (message: Codex's text after ``invalid rule: ``)."""
 
 
-class NetworkRule:
+class NetworkRule(FrozenRecord):
     """One ``network_rule``.
 
     Attributes:
@@ -30,6 +31,8 @@ class NetworkRule:
     """
 
     __slots__ = ("decision", "host", "justification", "protocol", "source")
+    _FIELDS = ("host", "protocol", "decision", "justification", "source")
+    _COMPARED = ("host", "protocol", "decision", "justification")  # equality ignores the source
 
     def __init__(
         self,
@@ -44,22 +47,6 @@ class NetworkRule:
         self.decision = decision
         self.justification = justification
         self.source = Source("<memory>") if source is None else source
-
-    def _key(self) -> tuple[str, str, str, str | None]:  # equality ignores the source
-        return (self.host, self.protocol, self.decision, self.justification)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, NetworkRule) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return (
-            f"NetworkRule(host={self.host!r}, protocol={self.protocol!r}, "
-            f"decision={self.decision!r}, justification={self.justification!r}, "
-            f"source={self.source!r})"
-        )
 
     def to_plain(self) -> tuple[object, ...]:
         """Marshal-able data (the policy cache): the fields in constructor order."""

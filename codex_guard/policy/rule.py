@@ -8,6 +8,8 @@ token equals (or, for alternatives, is among) the command token at the same posi
 
 from __future__ import annotations
 
+from codex_guard._record import FrozenRecord
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Protocol, TypeAlias
@@ -69,29 +71,18 @@ if TYPE_CHECKING:
     """A pattern token after the first: a literal, or a tuple of alternatives (Codex ``Alts``)."""
 
 
-class Source:
+class Source(FrozenRecord):
     """Where a rule was declared: the file, the 1-based line (when known) and the layer name.
 
     Immutable by convention; equal and hashable by value."""
 
     __slots__ = ("layer", "line", "path")
+    _FIELDS = ("path", "line", "layer")
 
     def __init__(self, path: str, line: int | None = None, layer: str = "extra") -> None:
         self.path = path
         self.line = line
         self.layer = layer
-
-    def _key(self) -> tuple[str, int | None, str]:
-        return (self.path, self.line, self.layer)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Source) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return f"Source(path={self.path!r}, line={self.line!r}, layer={self.layer!r})"
 
     def to_plain(self) -> tuple[str, int | None, str]:
         """``(path, line, layer)``: marshal-able data (the policy cache)."""
@@ -123,7 +114,7 @@ def is_token(t: object) -> bool:
     return type(t) is str or (type(t) is tuple and all(type(x) is str for x in t))
 
 
-class PrefixRule:
+class PrefixRule(FrozenRecord):
     """One ``prefix_rule`` for one first-token alternative.
 
     Attributes:
@@ -137,6 +128,14 @@ class PrefixRule:
     """
 
     __slots__ = ("canonical", "decision", "first", "justification", "rest", "source")
+    _FIELDS = ("first", "rest", "decision", "justification", "source", "canonical")
+    _COMPARED = (
+        "first",
+        "rest",
+        "decision",
+        "justification",
+        "canonical",
+    )  # equality ignores the source
 
     def __init__(
         self,
@@ -153,22 +152,6 @@ class PrefixRule:
         self.justification = justification
         self.source = _MEMORY if source is None else source
         self.canonical = canonical
-
-    def _key(self) -> tuple[object, ...]:  # equality ignores the source
-        return (self.first, self.rest, self.decision, self.justification, self.canonical)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, PrefixRule) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return (
-            f"PrefixRule(first={self.first!r}, rest={self.rest!r}, decision={self.decision!r}, "
-            f"justification={self.justification!r}, source={self.source!r}, "
-            f"canonical={self.canonical!r})"
-        )
 
     def to_plain(self) -> tuple[object, ...]:
         """Marshal-able data (the policy cache): the fields in constructor order, the source as
@@ -302,7 +285,7 @@ if TYPE_CHECKING:
             ...
 
 
-class RuleMatch:
+class RuleMatch(FrozenRecord):
     """A rule that matched a command.
 
     Attributes:
@@ -314,6 +297,7 @@ class RuleMatch:
     """
 
     __slots__ = ("decision", "justification", "matched_prefix", "resolved_program", "rule")
+    _FIELDS = ("matched_prefix", "decision", "justification", "resolved_program", "rule")
 
     def __init__(
         self,
@@ -328,28 +312,6 @@ class RuleMatch:
         self.justification = justification
         self.resolved_program = resolved_program
         self.rule = rule
-
-    def _key(self) -> tuple[object, ...]:
-        return (
-            self.matched_prefix,
-            self.decision,
-            self.justification,
-            self.resolved_program,
-            self.rule,
-        )
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, RuleMatch) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return (
-            f"RuleMatch(matched_prefix={self.matched_prefix!r}, decision={self.decision!r}, "
-            f"justification={self.justification!r}, "
-            f"resolved_program={self.resolved_program!r}, rule={self.rule!r})"
-        )
 
     def to_json_obj(self) -> dict[str, object]:
         """The Codex ``RuleMatch`` serialisation (externally tagged, camelCase, optional keys

@@ -20,6 +20,8 @@ Pipeline for ``scan(text)`` (modelled on gitleaks ``detect/detect.go``):
 
 from __future__ import annotations
 
+from codex_guard._record import FrozenRecord
+
 from .catalogue import load_catalogue
 
 # imported here, not lazily: importing the submodule later would rebind the package attribute
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["Finding", "redact", "scan"]
 
 
-class Finding:
+class Finding(FrozenRecord):
     """One secret found in a text.
 
     ``kind`` is the detector id (e.g. ``"aws-access-key-id"``), ``description`` and ``severity``
@@ -49,6 +51,7 @@ class Finding:
     """
 
     __slots__ = ("description", "end", "kind", "redacted", "severity", "start")
+    _FIELDS = ("kind", "description", "severity", "start", "end", "redacted")
 
     kind: str
     description: str
@@ -66,22 +69,6 @@ class Finding:
         self.start = start
         self.end = end
         self.redacted = redacted
-
-    def _key(self) -> tuple[str, str, str, int, int, str]:
-        return (self.kind, self.description, self.severity, self.start, self.end, self.redacted)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Finding) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return (
-            f"Finding(kind={self.kind!r}, description={self.description!r}, "
-            f"severity={self.severity!r}, start={self.start!r}, end={self.end!r}, "
-            f"redacted={self.redacted!r})"
-        )
 
 
 # Compiled patterns, per process: detector id -> (pattern, context pattern or None).
