@@ -97,10 +97,9 @@ def _path(root: str) -> str | None:
         return None
     tag = sys.implementation.cache_tag or "python"
     key = f"{_FORMAT}\0{tag}\0{root}"
-    h = 0xCBF29CE484222325  # 64-bit FNV-1a of the key: a file name, not a digest
-    for byte in key.encode("utf-8", "surrogatepass"):
-        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return os.path.join(folder, f"modules-{h:016x}.bundle")
+    from codex_guard._sha import fnv1a_64
+
+    return os.path.join(folder, f"modules-{fnv1a_64(key):016x}.bundle")
 
 
 def _open(path: str, root: str) -> tuple[int, int, dict[str, Entry]] | None:

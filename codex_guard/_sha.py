@@ -21,3 +21,12 @@ except ImportError:  # pragma: no cover - not CPython
 def sha256_hex(data: bytes) -> str:
     """The lowercase hex SHA-256 digest (64 characters) of ``data``."""
     return str(_sha256(data).hexdigest())
+
+
+def fnv1a_64(text: str) -> int:
+    """The 64-bit FNV-1a hash of ``text`` (UTF-8, lone surrogates kept): a short cache-file
+    name, not a digest (Fowler, Noll and Vo; IETF draft-eastlake-fnv)."""
+    h = 0xCBF29CE484222325
+    for byte in text.encode("utf-8", "surrogatepass"):
+        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h

@@ -620,6 +620,7 @@ def _load_rows(
     import sys
 
     from codex_guard._dirs import private_dir
+    from codex_guard._sha import fnv1a_64
 
     here = os.path.dirname(os.path.abspath(__file__))
     # the precompiled programs depend on the _sre code format (precompiled.py)
@@ -629,7 +630,7 @@ def _load_rows(
         st = os.stat(f)
         parts.append(f"{os.path.abspath(f)}\0{st.st_size}\0{st.st_mtime_ns}")
     ident = "\0".join(parts)
-    name = f"detectors-{_fnv1a(ident):016x}"  # the entry holds ident itself, checked on load
+    name = f"detectors-{fnv1a_64(ident):016x}"  # the entry holds ident itself, checked on load
     folder = _cache_dir()
     cache = os.path.join(folder, name + ".marshal")
     try:
@@ -654,14 +655,6 @@ def _load_rows(
     payload = (ident, rows, cat.keyword_index, cat.always_run, cat._rare)
     _write_private(folder, cache, marshal.dumps(payload))
     return rows, cat.keyword_index, cat.always_run, cat._rare
-
-
-def _fnv1a(text: str) -> int:
-    """64-bit FNV-1a of ``text`` (a file name, not a digest: ``hashlib`` costs milliseconds)."""
-    h = 0xCBF29CE484222325
-    for byte in text.encode("utf-8", "surrogatepass"):
-        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
 
 
 def _write_private(folder: str, path: str, data: bytes) -> None:
