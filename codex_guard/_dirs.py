@@ -97,10 +97,14 @@ def private_dir(path: str) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
-def write_private(folder: str, path: str, data: bytes) -> bool:
+def write_private(folder: str, path: str, data: bytes) -> OSError | None:
     """Write ``data`` to ``path`` in ``folder`` atomically (a temporary file renamed over it;
-    0600 file, folder created 0700): what :func:`private_dir` then trusts. Returns False, and
-    writes nothing, when that fails (a cache entry is an optimisation)."""
+    0600 file, folder created 0700): what :func:`private_dir` then trusts.
+
+    Returns:
+        None once written; the error when it could not be, with nothing written (a cache
+        entry is an optimisation: the caller decides whether to say so).
+    """
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
@@ -108,10 +112,10 @@ def write_private(folder: str, path: str, data: bytes) -> bool:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
-    except OSError:
+    except OSError as e:
         try:  # noqa: SIM105 - contextlib costs the hook's start-up
             os.unlink(tmp)
         except OSError:
             pass
-        return False
-    return True
+        return e
+    return None

@@ -275,19 +275,23 @@ def _read(path: str, key: str) -> object | None:
 
 
 def _write(folder: str, path: str, key: str, payload: object, prefix: str, keep: int) -> None:
-    """Store ``payload`` atomically; failures only cost the next call a re-evaluation."""
-    tmp = f"{path}.{os.getpid()}.tmp"
+    """Store ``payload`` atomically (:func:`codex_guard._dirs.write_private`); failures only
+    cost the next call a re-evaluation."""
+    from codex_guard._dirs import write_private
+
     try:
         data = marshal.dumps((_MAGIC, key, payload))  # type: ignore[arg-type]
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-        _prune(folder, prefix, keep)
-    except Exception as e:  # unmarshallable or I/O: a cache is an optimisation, never a failure
+    except ValueError as e:  # unmarshallable: a cache is an optimisation, never a failure
         sys.stderr.write(f"codex-guard: policy cache not written: {e}\n")
-        _unlink(tmp)
+        return
+    error = write_private(folder, path, data)
+    if error is not None:
+        sys.stderr.write(f"codex-guard: policy cache not written: {error}\n")
+        return
+    try:  # noqa: SIM105 - contextlib costs the hook's start-up
+        _prune(folder, prefix, keep)
+    except OSError:
+        pass
 
 
 def _prune(folder: str, prefix: str, keep: int) -> None:
