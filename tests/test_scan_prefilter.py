@@ -307,14 +307,47 @@ def test_catalogue_cache_entry_is_used_and_keyed_by_the_file(
     assert rare == {"tok_": "_"}
     entries = list((tmp_path / "cache").glob("detectors-*.marshal"))
     assert len(entries) == 1
+    fresh = cat_mod.Detector._lazy(*rows[0])
     with mock.patch.object(cat_mod, "parse_catalogue", side_effect=AssertionError("parsed")):
-        assert cat_mod._load_rows(str(src))[0] == rows  # from the cache
+        cached = cat_mod._load_rows(str(src))  # from the cache: rows read on demand
+        assert [r[0] for r in cached[0]] == ["first"] and type(cached[0][0][1]) is tuple
+        assert cat_mod.Detector._lazy(*cached[0][0]) == fresh
+        assert cached[1:] == (index, always, rare)
     src.write_text(body.format(id="second-longer"))
     assert cat_mod._load_rows(str(src))[0][0][0] == "second-longer"
     det = cat_mod.Detector._lazy(*cat_mod._load_rows(str(src))[0][0])
     assert det.factors == ((False, ("tok_",)),)  # unpacked on first use
     assert json.dumps(det.keywords) == '["tok_"]'
     assert det == cat_mod.parse_catalogue(cat_mod._read_toml(str(src))).detectors[0]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "head", "garbage"])
+def test_damaged_catalogue_cache_entry_is_a_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """A cache entry cut short, with a head that does not unmarshal, or not ours at all is
+    parsed again from the TOML, never read as detectors."""
+    monkeypatch.setenv("CODEX_GUARD_CACHE_DIR", str(tmp_path / "cache"))
+    src = tmp_path / "d.toml"
+    src.write_text(
+        '[[detector]]\nid = "only"\ndescription = "d"\nkeywords = ["tok_"]\n'
+        'regex = "tok_[a-z]{8}"\nsecret_group = 0\nseverity = "low"\n'
+        "examples = []\ncounter_examples = []\n"
+    )
+    cat_mod._load_rows(str(src))
+    (entry,) = (tmp_path / "cache").glob("detectors-*.marshal")
+    data = entry.read_bytes()
+    n = int.from_bytes(data[:4], "little")
+    if damage == "truncate":
+        entry.write_bytes(data[: 4 + n + 3])  # the head whole, the row cut short
+    elif damage == "head":
+        entry.write_bytes(data[:4] + b"\xff" * n + data[4 + n :])
+    else:
+        entry.write_bytes(b"not a catalogue entry")
+    with mock.patch.object(cat_mod, "parse_catalogue", wraps=cat_mod.parse_catalogue) as parse:
+        rows = cat_mod._load_rows(str(src))[0]
+    assert parse.call_count == 1
+    assert cat_mod.Detector._lazy(*rows[0]).regex == "tok_[a-z]{8}"
 
 
 def test_package_attributes_stay_functions_after_lazy_imports() -> None:

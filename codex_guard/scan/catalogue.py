@@ -117,6 +117,27 @@ _FIELDS = (
 )
 
 
+class _RowFile:
+    """An open catalogue cache entry whose detector rows are read on demand (``os.pread``:
+    no shared file offset, so a forked decision process may read too). The descriptor stays
+    open for the life of the process, as the catalogue it serves is cached for that long."""
+
+    __slots__ = ("base", "fd", "size")
+
+    def __init__(self, fd: int, base: int, size: int) -> None:
+        self.fd = fd
+        self.base = base  # where the rows start
+        self.size = size  # bytes of rows
+
+    def read(self, offset: int, length: int) -> bytes:
+        """The ``length`` bytes of rows at ``offset``; raises ``CatalogueError`` when the entry
+        does not hold them (the caller's index was checked against ``size``: not expected)."""
+        data = os.pread(self.fd, length, self.base + offset)
+        if len(data) != length:
+            raise CatalogueError("catalogue cache entry: a detector row is cut short")
+        return data
+
+
 class Detector:
     """One ``[[detector]]`` table of the catalogue (see the module docstring for the fields).
 
@@ -150,7 +171,7 @@ class Detector:
     timeout: float | None
     factors: tuple[Factor, ...]
     sre: bytes | None
-    _packed: bytes
+    _packed: bytes | tuple[_RowFile, int, int]
 
     def __init__(
         self,
@@ -193,10 +214,11 @@ class Detector:
         self.sre = sre
 
     @classmethod
-    def _lazy(cls, detector_id: str, packed: bytes) -> Detector:
+    def _lazy(cls, detector_id: str, packed: bytes | tuple[_RowFile, int, int]) -> Detector:
         """A detector read from the catalogue cache: its ``id`` now, every other field unpacked
-        from ``packed`` (the ``marshal`` of its :meth:`_row`) on first use, so a hook process
-        only unpacks the detectors its text makes candidates (issue 8)."""
+        on first use from ``packed`` (the ``marshal`` of its :meth:`_row`, or where that lies
+        in the cache entry: ``(file, offset, length)``), so a hook process only reads and
+        unpacks the detectors its text makes candidates (issue 8)."""
         d = cls.__new__(cls)
         d.id = detector_id
         d._packed = packed
@@ -214,6 +236,8 @@ class Detector:
                 raise AttributeError(name) from None
             import marshal
 
+            if type(packed) is tuple:
+                packed = packed[0].read(packed[1], packed[2])
             for field, value in zip(_FIELDS, marshal.loads(packed), strict=True):
                 object.__setattr__(self, field, value)
             object.__delattr__(self, "_packed")
@@ -577,7 +601,7 @@ def parse_custom_detectors(tables: list[Any], where: str, timeout: float | None)
 
 _CACHE: dict[str, Catalogue] = {}
 
-_FORMAT = 5  # 5: rows packed per detector (Detector._lazy)
+_FORMAT = 6  # 5: rows packed per detector (Detector._lazy); 6: rows read on demand
 """Version of the cached catalogue's layout (bump when ``_FIELDS`` or the factors change)."""
 
 
@@ -603,23 +627,31 @@ def load_catalogue(path: str | None = None) -> Catalogue:
 
 def _load_rows(
     path: str,
-) -> tuple[list[tuple[str, bytes]], dict[str, tuple[int, ...]], tuple[int, ...], dict[str, str]]:
-    """The checked catalogue at ``path`` as plain data: per detector its id and the ``marshal``
-    of its row (``_FIELDS`` order, factors included; unpacked on first use,
-    :meth:`Detector._lazy`), the keyword index, the always-run indices and each keyword's rarest
-    character.
+) -> tuple[
+    list[tuple[str, bytes | tuple[_RowFile, int, int]]],
+    dict[str, tuple[int, ...]],
+    tuple[int, ...],
+    dict[str, str],
+]:
+    """The checked catalogue at ``path`` as plain data: per detector its id and its row (the
+    ``marshal`` of :meth:`Detector._row` in ``_FIELDS`` order, factors included, or where it
+    lies in the cache entry; unpacked on first use, :meth:`Detector._lazy`), the keyword index,
+    the always-run indices and each keyword's rarest character.
 
-    Read from a ``marshal`` entry in the cache folder keyed by the absolute path, size and
-    mtime of the catalogue and of the modules that derive the rows, ``_FORMAT`` and the Python
-    version; on a miss the TOML is parsed and checked (:func:`parse_catalogue`) and the entry
-    written atomically (0600 in a 0700 folder). An entry is trusted only under the conditions
-    of :func:`_read_toml`. Raises what :func:`parse_catalogue` and ``tomllib`` raise.
+    Read from a cache entry keyed by the absolute path, size and mtime of the catalogue and of
+    the modules that derive the rows, ``_FORMAT`` and the Python version. The entry is a 4-byte
+    little-endian length, the ``marshal`` of ``(key, [(id, offset, length)], keyword index,
+    always-run, rarest characters)`` and then the rows one after another, so a hook reads the
+    small head (about 10 KB) and only the rows of the detectors its text makes candidates, not
+    the 250 KB of all of them. On a miss the TOML is parsed and checked
+    (:func:`parse_catalogue`) and the entry written atomically (0600 in a 0700 folder). An
+    entry is trusted only under the conditions of :func:`_read_toml`. Raises what
+    :func:`parse_catalogue` and ``tomllib`` raise.
     """
     import _sre  # type: ignore[import-not-found,unused-ignore]  # CPython internal, no stub
     import marshal
     import sys
 
-    from codex_guard._dirs import private_dir
     from codex_guard._sha import fnv1a_64
 
     here = os.path.dirname(os.path.abspath(__file__))
@@ -633,28 +665,80 @@ def _load_rows(
     name = f"detectors-{fnv1a_64(ident):016x}"  # the entry holds ident itself, checked on load
     folder = _cache_dir()
     cache = os.path.join(folder, name + ".marshal")
-    try:
-        if private_dir(folder) and private_dir(cache):
-            with open(cache, "rb") as fh:
-                data = marshal.loads(fh.read())  # one read: load(fh) reads item by item
-            if (
-                isinstance(data, tuple)
-                and len(data) == 5
-                and data[0] == ident
-                and type(data[1]) is list
-                and all(
-                    type(r) is tuple and len(r) == 2 and type(r[0]) is str and type(r[1]) is bytes
-                    for r in data[1]
-                )
-            ):
-                return data[1], data[2], data[3], data[4]
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
+    hit = _read_entry(folder, cache, ident)
+    if hit is not None:
+        return hit
     cat = parse_catalogue(_read_toml(path))
-    rows = [(d.id, marshal.dumps(d._row())) for d in cat.detectors]
-    payload = (ident, rows, cat.keyword_index, cat.always_run, cat._rare)
-    _write_private(folder, cache, marshal.dumps(payload))
+    blobs = [marshal.dumps(d._row()) for d in cat.detectors]
+    table = []
+    offset = 0
+    for d, blob in zip(cat.detectors, blobs, strict=True):
+        table.append((d.id, offset, len(blob)))
+        offset += len(blob)
+    head = marshal.dumps((ident, table, cat.keyword_index, cat.always_run, cat._rare))
+    _write_private(folder, cache, len(head).to_bytes(4, "little") + head + b"".join(blobs))
+    rows: list[tuple[str, bytes | tuple[_RowFile, int, int]]] = [
+        (d.id, blob) for d, blob in zip(cat.detectors, blobs, strict=True)
+    ]
     return rows, cat.keyword_index, cat.always_run, cat._rare
+
+
+def _read_entry(
+    folder: str, cache: str, ident: str
+) -> (
+    tuple[
+        list[tuple[str, bytes | tuple[_RowFile, int, int]]],
+        dict[str, tuple[int, ...]],
+        tuple[int, ...],
+        dict[str, str],
+    ]
+    | None
+):
+    """What :func:`_load_rows` returns, from the cache entry ``cache`` when it is private, whole
+    and for ``ident``; None otherwise (the caller parses the TOML)."""
+    import marshal
+
+    from codex_guard._dirs import private_dir
+
+    if not (private_dir(folder) and private_dir(cache)):
+        return None
+    try:
+        fd = os.open(cache, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        size = os.fstat(fd).st_size
+        n = int.from_bytes(os.pread(fd, 4, 0), "little")
+        data = marshal.loads(os.pread(fd, n, 4)) if 4 + n <= size else None
+    except (OSError, EOFError, ValueError, TypeError):
+        data = None
+    if not (
+        type(data) is tuple
+        and len(data) == 5
+        and data[0] == ident
+        and type(data[1]) is list
+        and type(data[2]) is dict
+        and type(data[3]) is tuple
+        and type(data[4]) is dict
+    ):
+        os.close(fd)
+        return None
+    rows_file = _RowFile(fd, 4 + n, size - 4 - n)
+    rows: list[tuple[str, bytes | tuple[_RowFile, int, int]]] = []
+    end = rows_file.size
+    for r in data[1]:
+        if not (
+            type(r) is tuple
+            and len(r) == 3
+            and type(r[0]) is str
+            and type(r[1]) is int
+            and type(r[2]) is int
+            and 0 <= r[1] <= r[1] + r[2] <= end
+        ):
+            os.close(fd)
+            return None
+        rows.append((r[0], (rows_file, r[1], r[2])))
+    return rows, data[2], data[3], data[4]
 
 
 def _write_private(folder: str, path: str, data: bytes) -> None:
