@@ -128,3 +128,34 @@ def test_forbidden_command_still_denied_through_the_launcher(home: Path) -> None
         _, p = _imports(home, ev)
         out = json.loads(p.stdout)
         assert out["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+
+def test_launcher_finds_the_package_in_the_installed_layout(home: Path) -> None:
+    """Installed, the launcher is ``…/site-packages/codex_guard/hooks_data/launch.py``: it must
+    put that ``site-packages`` first on ``sys.path`` (not a checkout's), for the hook and for any
+    other command."""
+    import shutil
+
+    site = home / "venv-site"
+    shutil.copytree(
+        ROOT / "codex_guard", site / "codex_guard", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (site / "codex_guard/hooks_data").mkdir()
+    launcher = site / "codex_guard/hooks_data/launch.py"
+    shutil.copy(LAUNCHER, launcher)
+    env = isolated_env(home)
+    ev = _event(
+        str(home / "work"),
+        hook_event_name="PreToolUse",
+        tool_name="Bash",
+        tool_input={"command": "rm -rf /"},
+        tool_use_id="c1",
+    )
+    argv = [sys.executable, "-IS", str(launcher), "hook", "--client", "codex"]
+    p = subprocess.run(argv, input=ev, capture_output=True, env=env, timeout=60)
+    assert json.loads(p.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
+    entry = json.loads((home / "audit.jsonl").read_text().splitlines()[-1])
+    assert str(site / "codex_guard/packs") in json.dumps(entry), "rules of the copied package"
+    probe = [sys.executable, "-IS", str(launcher), "--version"]
+    p = subprocess.run(probe, capture_output=True, env=env, timeout=60)
+    assert p.returncode == 0 and p.stdout.startswith(b"codex-guard "), p.stderr
