@@ -116,14 +116,18 @@ def test_plain_pre_tool_use_imports_nothing_heavy(home: Path, command: str) -> N
     assert sorted(mods & HEAVY) == []
 
 
-def test_forbidden_command_still_denied_through_the_launcher(home: Path) -> None:
-    ev = _event(
+def _forbidden_event(home: Path) -> bytes:
+    return _event(
         str(home / "work"),
         hook_event_name="PreToolUse",
         tool_name="Bash",
         tool_input={"command": "rm -rf /"},
         tool_use_id="c1",
     )
+
+
+def test_forbidden_command_still_denied_through_the_launcher(home: Path) -> None:
+    ev = _forbidden_event(home)
     for _ in range(2):
         _, p = _imports(home, ev)
         out = json.loads(p.stdout)
@@ -144,13 +148,7 @@ def test_launcher_finds_the_package_in_the_installed_layout(home: Path) -> None:
     launcher = site / "codex_guard/hooks_data/launch.py"
     shutil.copy(LAUNCHER, launcher)
     env = isolated_env(home)
-    ev = _event(
-        str(home / "work"),
-        hook_event_name="PreToolUse",
-        tool_name="Bash",
-        tool_input={"command": "rm -rf /"},
-        tool_use_id="c1",
-    )
+    ev = _forbidden_event(home)
     argv = [sys.executable, "-IS", str(launcher), "hook", "--client", "codex"]
     p = subprocess.run(argv, input=ev, capture_output=True, env=env, timeout=60)
     assert json.loads(p.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
