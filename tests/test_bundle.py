@@ -107,3 +107,60 @@ def test_a_bundle_others_could_write_or_a_corrupt_entry_is_not_used(home: Path) 
     assert installed and "codex_guard.hook" not in served  # imported the normal way instead
     p = _hook(home, "rm -rf /")
     assert json.loads(p.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+
+def test_lean_code_drops_function_and_class_docstrings_only(tmp_path: Path) -> None:
+    """The bundle's code has no function or class docstrings (a hook only runs them) but keeps
+    the module docstring (command help prints it), ``assert`` statements, line numbers and
+    behaviour."""
+    from codex_guard import _bundle
+
+    src = tmp_path / "m.py"
+    src.write_text(
+        '"""Module doc."""\n'
+        "def only():\n"
+        '    """Only a docstring."""\n'
+        "def f(x):\n"
+        '    """Doc of f."""\n'
+        "    assert x > 0, 'positive'\n"
+        "    return x * 2\n"
+        "class C:\n"
+        '    """Doc of C."""\n'
+        "    y = 3\n"
+        "def g():\n"
+        "    x = 1\n"
+        '    "not a docstring"\n'
+        "    return x\n"
+    )
+    code = _bundle._lean_code(str(src))
+    ns: dict[str, object] = {}
+    exec(code, ns)
+    assert ns["__doc__"] == "Module doc."
+    f, c, only, g = ns["f"], ns["C"], ns["only"], ns["g"]
+    assert f.__doc__ is None and c.__doc__ is None and only.__doc__ is None  # type: ignore[attr-defined]
+    assert only() is None and f(2) == 4 and c.y == 3 and g() == 1  # type: ignore[operator,attr-defined]
+    with pytest.raises(AssertionError, match="positive"):
+        f(0)  # type: ignore[operator]
+    assert f.__code__.co_firstlineno == 4  # type: ignore[attr-defined]
+    strings = [k for k in marshal.dumps(code).split(b"\x00") if b"Doc of" in k]
+    assert strings == []
+
+
+def test_warm_bundles_every_module_so_the_first_hook_compiles_none(home: Path) -> None:
+    """``install`` calls ``_bundle.warm()``: afterwards the bundle holds every module of the
+    package, the first hook imports the ones it needs from it and has nothing to save."""
+    code = f"import sys; sys.path[:0] = [{str(ROOT)!r}]\nfrom codex_guard import _bundle\n"
+    warm = subprocess.run(
+        [sys.executable, "-IS", "-c", code + "print(_bundle.warm(), _bundle.warm())"],
+        capture_output=True,
+        text=True,
+        env=_env(home),
+    )
+    added, again = map(int, warm.stdout.split())
+    package = [p for p in (ROOT / "codex_guard").rglob("*.py") if "__pycache__" not in p.parts]
+    assert added == len(package) and again == 0, warm.stderr
+    before = _bundle_file(home).read_bytes()
+    assert _hook(home).returncode == 0
+    assert _bundle_file(home).read_bytes() == before  # nothing imported the normal way
+    installed, served = _probe(home)
+    assert installed and {"codex_guard.hook", "codex_guard.shell.analyze"} <= set(served)

@@ -63,11 +63,13 @@ def _report(verb: str, argv: list[str], uninstall: bool) -> int:
 def _warm_caches() -> None:
     """Fill the caches the hook reads now, so the first hook after an install or upgrade does not
     pay for them (issue 8): the compiled policy (Starlark evaluation and example validation of
-    the rule files, the built-in packs taking longest) and the checked detector catalogue with its
-    pre-filter and precompiled patterns. A broken rules file is reported, not fatal: the hook
-    denies with the same message until it is fixed."""
+    the rule files, the built-in packs taking longest), the checked detector catalogue with its
+    pre-filter and precompiled patterns, and the module bundle (:func:`codex_guard._bundle.warm`).
+    A broken rules file is reported, not fatal: the hook denies with the same message until it
+    is fixed."""
     import os
 
+    from codex_guard import _bundle
     from codex_guard.policy.cache import load
     from codex_guard.policy.errors import PolicyError
     from codex_guard.scan import load_catalogue
@@ -82,6 +84,10 @@ def _warm_caches() -> None:
         load_catalogue()
     except Exception as e:  # the hook reports the same problem on its first scan
         print(f"note: the detector catalogue could not be loaded: {e}")
+    try:
+        _bundle.warm()
+    except OSError as e:
+        print(f"note: the module bundle could not be written: {e}")
 
 
 def run(argv: list[str]) -> int:
