@@ -99,7 +99,7 @@ def test_a_bundle_others_could_write_or_a_corrupt_entry_is_not_used(home: Path) 
     path.chmod(0o600)
     data = bytearray(path.read_bytes())
     n = int.from_bytes(data[:4], "little")
-    _, _, _, index = marshal.loads(bytes(data[4 : 4 + n]))
+    _, _, _, index, _ = marshal.loads(bytes(data[4 : 4 + n]))
     *_, offset, length = index["codex_guard.hook"]
     data[4 + n + offset : 4 + n + offset + length] = b"\x00" * length  # not code any more
     path.write_bytes(bytes(data))
@@ -159,8 +159,54 @@ def test_warm_bundles_every_module_so_the_first_hook_compiles_none(home: Path) -
     added, again = map(int, warm.stdout.split())
     package = [p for p in (ROOT / "codex_guard").rglob("*.py") if "__pycache__" not in p.parts]
     assert added == len(package) and again == 0, warm.stderr
-    before = _bundle_file(home).read_bytes()
+    for _ in range(2):  # the first decides in a forked process (policy cache miss)
+        assert _hook(home).returncode == 0
+    first = _bundle_file(home).read_bytes()
+    table, usages = _head(first)
+    assert usages, "each process's imports are recorded as a usage"
+    common = frozenset.intersection(*usages)
+    assert {"codex_guard.commands.hook", "codex_guard.events"} <= common
+    assert not any("codex_guard.cli" in u or "codex_guard._bundle" in u for u in usages)
+    # the modules every usage has are one group (one read, one unmarshal); unused ones alone
+    assert len({table[m][4:] for m in common}) == 1
+    unused = [table[m][4:] for m in table if not any(m in u for u in usages)]
+    assert len(set(unused)) == len(unused) > 10
     assert _hook(home).returncode == 0
-    assert _bundle_file(home).read_bytes() == before  # nothing imported the normal way
+    assert _bundle_file(home).read_bytes() == first  # the same imports: nothing to record
     installed, served = _probe(home)
     assert installed and {"codex_guard.hook", "codex_guard.shell.analyze"} <= set(served)
+
+
+def test_each_usage_refines_the_groups(home: Path) -> None:
+    """A prompt imports other modules than a shell command: after both, each recorded usage
+    reads only groups of modules it imports (no code it does not run), and few of them."""
+    _hook(home)
+    _hook(home)  # policy cache filled: decided in this process
+    event = {
+        "session_id": "s",
+        "cwd": str(home),
+        "hook_event_name": "UserPromptSubmit",
+        "prompt": "hello",
+    }
+    argv = [sys.executable, "-IS", str(LAUNCHER), "hook", "--client", "codex"]
+    before = len(_head(_bundle_file(home).read_bytes())[1])
+    p = subprocess.run(argv, input=json.dumps(event).encode(), capture_output=True, env=_env(home))
+    assert p.returncode == 0, p.stderr
+    table, usages = _head(_bundle_file(home).read_bytes())
+    assert len(usages) > before
+    command = usages[before - 1]  # the in-process plain command
+    prompt = usages[-1]
+    assert "codex_guard.shell.analyze" in command and "codex_guard.shell.analyze" not in prompt
+    groups: dict[tuple[object, ...], set[str]] = {}
+    for name, entry in table.items():
+        groups.setdefault(entry[4:], set()).add(name)
+    for usage in usages:  # an event importing a usage reads only groups it wholly needs
+        touched = [g for g in groups.values() if g & usage]
+        assert all(g <= usage for g in touched)
+        assert len(touched) < len(usage) / 3  # and far fewer of them than modules
+
+
+def _head(data: bytes) -> tuple[dict[str, tuple[object, ...]], list[frozenset[str]]]:
+    n = int.from_bytes(data[:4], "little")
+    _, _, _, table, usages = marshal.loads(data[4 : 4 + n])
+    return table, usages
