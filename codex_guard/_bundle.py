@@ -28,7 +28,8 @@ module was imported the normal way (a new codex-guard version, an edited checkou
 process's imports are a usage not seen before (an event kind not seen before).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` (annotations naming typing-only names are quoted):
+# this module is imported before the bundle serves any, and that import costs a module load.
 
 import marshal
 import os
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
     Entry = tuple[str, bool, int, int, int, int]
 
-_FORMAT = "codex-guard-modules/5"  # 4: lean code; 5: code grouped by usage
+_FORMAT = "codex-guard-modules/6"  # 4: lean code; 5: grouped by usage; 6: no __future__
 _PACKAGE = "codex_guard"
 _CODE = type((lambda: None).__code__)
 _MAX_USAGES = 24
@@ -63,7 +64,7 @@ class _Finder:
         self.code: dict[str, Any] = {}  # found by find_spec, run by exec_module
         self.bundle = ""  # the file's path (each served module's ``__cached__``)
 
-    def entry(self, name: str) -> Entry | None:
+    def entry(self, name: str) -> "Entry | None":
         """The index entry of module ``name`` when it has the expected shape."""
         e = self.table.get(name)
         if (
@@ -82,7 +83,7 @@ class _Finder:
             return e
         return None
 
-    def read_code(self, name: str, entry: Entry) -> Any:
+    def read_code(self, name: str, entry: "Entry") -> "Any":
         """The code object of module ``name`` from its group, or None when it cannot be read."""
         where = (entry[4], entry[5])
         group = self.groups.get(where)
@@ -98,7 +99,7 @@ class _Finder:
         code = group.pop(name, None)
         return code if type(code) is _CODE else None
 
-    def find_spec(self, name: str, path: object = None, target: object = None) -> Any:
+    def find_spec(self, name: str, path: object = None, target: object = None) -> "Any":
         entry = self.entry(name)
         if entry is None or not _current(entry):
             return None  # not bundled, or the source changed: the normal path finder
@@ -116,10 +117,10 @@ class _Finder:
             spec.submodule_search_locations = [os.path.dirname(origin)]
         return spec
 
-    def create_module(self, spec: Any) -> None:
+    def create_module(self, spec: "Any") -> None:
         return None  # the default module object
 
-    def exec_module(self, module: ModuleType) -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         name = module.__name__
         code = self.code.pop(name)
         self.served.add(name)
@@ -329,7 +330,7 @@ def _write(
     return added
 
 
-def _current(entry: Entry) -> bool:
+def _current(entry: "Entry") -> bool:
     """Whether a bundle entry still matches its source file (size and mtime)."""
     try:
         st = os.stat(entry[0])
@@ -338,33 +339,49 @@ def _current(entry: Entry) -> bool:
     return st.st_size == entry[2] and st.st_mtime_ns == entry[3]
 
 
-def _entry(origin: str, is_pkg: bool) -> tuple[str, bool, int, int, Any]:
+def _entry(origin: str, is_pkg: bool) -> "tuple[str, bool, int, int, Any]":
     """What the bundle holds for one module: its source's size and mtime and its code, compiled
     from the source without the docstrings of its functions and classes (:func:`_lean_code`)."""
     st = os.stat(origin)
     return (origin, is_pkg, st.st_size, st.st_mtime_ns, _lean_code(origin))
 
 
-def _lean_code(origin: str) -> Any:
+def _lean_code(origin: str) -> "Any":
     """The code of the module at ``origin`` as ``compile`` makes it, less the docstrings of its
-    functions and classes (a lone docstring becomes ``pass``): a hook process only runs them,
-    and they are about a sixth of the code it would unmarshal. The module's own docstring
-    stays (the command-line help prints some), and so do ``assert`` statements (which ``-OO``
-    would drop too). Raises ``OSError`` and ``SyntaxError`` as ``compile`` of the source would."""
+    functions and classes (a lone docstring becomes ``pass``) and less its ``from __future__
+    import …`` statements, whose compiler flags are applied instead: a hook process only runs
+    the code, the docstrings are about a sixth of what it would unmarshal, and each future
+    statement is a run-time import of ``__future__`` (a stdlib module load, 0.2 ms) that only
+    binds a name nothing reads. The module's own docstring stays (the command-line help prints
+    some), and so do ``assert`` statements (which ``-OO`` would drop too). Raises ``OSError``
+    and ``SyntaxError`` as ``compile`` of the source would."""
+    import __future__
+
     import ast
 
     with open(origin, "rb") as fh:
         tree = ast.parse(fh.read(), origin)
+    flags = 0
+    body: list[ast.stmt] = []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+            for alias in stmt.names:
+                feature = getattr(__future__, alias.name, None)
+                if feature is None:
+                    raise SyntaxError(f"{origin}: future feature {alias.name} is not defined")
+                flags |= feature.compiler_flag
+            continue
+        body.append(stmt)
+    tree.body = body
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     for node in ast.walk(tree):
         if isinstance(node, kinds) and node.body:
-            first = node.body[0]
+            first: ast.stmt = node.body[0]
             if (
                 isinstance(first, ast.Expr)
                 and isinstance(first.value, ast.Constant)
                 and isinstance(first.value.value, str)
             ):
-                node.body[0:1] = (
-                    [] if len(node.body) > 1 else [ast.copy_location(ast.Pass(), first)]
-                )
-    return compile(tree, origin, "exec", dont_inherit=True)
+                lone = len(node.body) == 1
+                node.body[0:1] = [ast.copy_location(ast.Pass(), first)] if lone else []
+    return compile(tree, origin, "exec", flags=flags, dont_inherit=True)

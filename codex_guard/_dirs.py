@@ -12,7 +12,7 @@ other case (another OS, Android, a relative ``HOME``) asks platformdirs itself.
 A leaf: imports nothing from codex_guard.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: imported before the module bundle serves any.
 
 import os
 import sys

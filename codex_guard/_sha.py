@@ -5,22 +5,24 @@
 digest for a fraction of that. Falls back to ``hashlib`` where neither exists.
 """
 
-from __future__ import annotations
-
 import sys
 
-try:  # the module's name since 3.12 first there, 3.11's first here: no failed import to pay
-    if sys.version_info >= (3, 12):
-        from _sha2 import sha256 as _sha256  # type: ignore[import-not-found,unused-ignore]
-    else:
-        from _sha256 import sha256 as _sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
-except ImportError:  # pragma: no cover - not CPython
-    from hashlib import sha256 as _sha256  # type: ignore[assignment,unused-ignore]
+# No ``from __future__ import annotations``: this module is imported before the module bundle
+# serves any (codex_guard/_bundle.py), and that import costs the hook a normal module load.
 
 
 def sha256_hex(data: bytes) -> str:
-    """The lowercase hex SHA-256 digest (64 characters) of ``data``."""
-    return str(_sha256(data).hexdigest())
+    """The lowercase hex SHA-256 digest (64 characters) of ``data``. The digest module is
+    loaded on first use (an extension module: the bundle's own file name needs only
+    :func:`fnv1a_64`)."""
+    try:  # the module's name since 3.12 first there, 3.11's first here: no failed import to pay
+        if sys.version_info >= (3, 12):
+            from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]
+        else:
+            from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
+    except ImportError:  # pragma: no cover - not CPython
+        from hashlib import sha256  # type: ignore[assignment,unused-ignore]
+    return str(sha256(data).hexdigest())
 
 
 def fnv1a_64(text: str) -> int:

@@ -118,6 +118,7 @@ def test_lean_code_drops_function_and_class_docstrings_only(tmp_path: Path) -> N
     src = tmp_path / "m.py"
     src.write_text(
         '"""Module doc."""\n'
+        "from __future__ import annotations\n"
         "def only():\n"
         '    """Only a docstring."""\n'
         "def f(x):\n"
@@ -141,7 +142,17 @@ def test_lean_code_drops_function_and_class_docstrings_only(tmp_path: Path) -> N
     assert only() is None and f(2) == 4 and c.y == 3 and g() == 1  # type: ignore[operator,attr-defined]
     with pytest.raises(AssertionError, match="positive"):
         f(0)  # type: ignore[operator]
-    assert f.__code__.co_firstlineno == 4  # type: ignore[attr-defined]
+    assert f.__code__.co_firstlineno == 5  # type: ignore[attr-defined]
+    # the future statement's flag applies, without its run-time import of __future__
+    assert "annotations" not in ns and b"__future__" not in marshal.dumps(code)
+    typed = tmp_path / "t.py"
+    typed.write_text("from __future__ import annotations\ndef h(x: Undefined) -> Nope: ...\n")
+    ns = {}
+    exec(_bundle._lean_code(str(typed)), ns)
+    assert ns["h"].__annotations__ == {"x": "Undefined", "return": "Nope"}  # type: ignore[attr-defined]
+    typed.write_text("from __future__ import braces_please\n")
+    with pytest.raises(SyntaxError):
+        _bundle._lean_code(str(typed))
     strings = [k for k in marshal.dumps(code).split(b"\x00") if b"Doc of" in k]
     assert strings == []
 

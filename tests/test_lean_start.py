@@ -47,6 +47,7 @@ HEAVY = frozenset(
         "fnmatch",
         "ast",
         "signal",
+        "__future__",  # a run-time import the module bundle compiles away (_bundle._lean_code)
         "collections",
         "functools",
     }
