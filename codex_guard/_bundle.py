@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     Entry = tuple[str, bool, int, int, int, int]
 
-_FORMAT = "codex-guard-modules/6"  # 4: lean code; 5: grouped by usage; 6: no __future__
+_FORMAT = "codex-guard-modules/7"  # 5: grouped by usage; 6: no __future__; 7: extensions
 _PACKAGE = "codex_guard"
 _CODE = type((lambda: None).__code__)
 _MAX_USAGES = 24
@@ -58,6 +58,7 @@ class _Finder:
         self.base = base  # where the groups start
         self.table: dict[str, Any] = {}  # the head's index; an entry is checked when used
         self.usages: list[frozenset[str]] = []
+        self.extensions: dict[str, Any] = {}  # top-level extension module → (path, size, mtime)
         self.served: set[str] = set()
         self.before: frozenset[str] = frozenset()  # modules imported before the finder
         self.groups: dict[tuple[int, int], dict[str, Any]] = {}  # read, not yet imported
@@ -100,6 +101,8 @@ class _Finder:
         return code if type(code) is _CODE else None
 
     def find_spec(self, name: str, path: object = None, target: object = None) -> "Any":
+        if name in self.extensions:
+            return self.extension_spec(name)
         entry = self.entry(name)
         if entry is None or not _current(entry):
             return None  # not bundled, or the source changed: the normal path finder
@@ -115,6 +118,30 @@ class _Finder:
         spec.cached = self.bundle  # not derived from the origin (a stat-free string, but work)
         if is_pkg:
             spec.submodule_search_locations = [os.path.dirname(origin)]
+        return spec
+
+    def extension_spec(self, name: str) -> "Any":
+        """The spec of extension module ``name`` at the file a hook process imported it from
+        (no search of ``sys.path``: the search and listing its folders cost more than loading
+        the module), when that file is unchanged and its folder is still on ``sys.path``;
+        None otherwise (the normal import)."""
+        e = self.extensions[name]
+        if not (
+            type(e) is tuple
+            and len(e) == 3
+            and type(e[0]) is str
+            and type(e[1]) is int
+            and type(e[2]) is int
+            and os.path.dirname(e[0]) in sys.path
+            and _current((e[0], False, e[1], e[2], 0, 0))
+        ):
+            return None
+        import _frozen_importlib  # type: ignore[import-not-found,unused-ignore]  # no stub
+        import _frozen_importlib_external  # type: ignore[import-not-found,unused-ignore]
+
+        loader = _frozen_importlib_external.ExtensionFileLoader(name, e[0])
+        spec = _frozen_importlib.ModuleSpec(name, loader, origin=e[0])
+        spec.has_location = True
         return spec
 
     def create_module(self, spec: "Any") -> None:
@@ -166,19 +193,21 @@ def _open(path: str, root: str) -> _Finder | None:
         return None
     if not (
         type(data) is tuple
-        and len(data) == 5
+        and len(data) == 6
         and data[0] == _FORMAT
         and data[1] == _frozen_importlib_external.MAGIC_NUMBER
         and data[2] == root
         and type(data[3]) is dict
         and type(data[4]) is list
         and set(map(type, data[4])) <= {frozenset}
+        and type(data[5]) is dict
     ):
         os.close(fd)
         return None
     finder = _Finder(root, fd, 4 + n)
     finder.table = data[3]
     finder.usages = data[4]
+    finder.extensions = data[5]
     finder.bundle = path
     return finder
 
@@ -219,8 +248,23 @@ def _save() -> None:
     finder = _FINDER[0]
     new: dict[str, tuple[str, bool]] = {}
     used: set[str] = set()
+    extensions: dict[str, tuple[str, int, int]] = {}
+    import _imp
+
+    suffixes = tuple(_imp.extension_suffixes())
     for name, module in list(sys.modules.items()):
-        if not (name == _PACKAGE or name.startswith(_PACKAGE + ".")) or name in finder.before:
+        if name in finder.before:
+            continue
+        if "." not in name and name not in finder.extensions:
+            origin = getattr(getattr(module, "__spec__", None), "origin", None)
+            if (
+                isinstance(origin, str)
+                and origin.endswith(suffixes)
+                and os.path.dirname(origin) in sys.path
+            ):
+                st = os.stat(origin)
+                extensions[name] = (origin, st.st_size, st.st_mtime_ns)
+        if not (name == _PACKAGE or name.startswith(_PACKAGE + ".")):
             continue
         if name in finder.served:
             used.add(name)
@@ -234,8 +278,8 @@ def _save() -> None:
             if entry is None or not _current(entry):
                 new[name] = (origin, hasattr(module, "__path__"))
     usage = frozenset(used)
-    if new or (usage not in finder.usages and len(finder.usages) < _MAX_USAGES):
-        _write(finder.root, new, usage)
+    if new or extensions or (usage not in finder.usages and len(finder.usages) < _MAX_USAGES):
+        _write(finder.root, new, usage, extensions)
 
 
 def warm() -> int:
@@ -266,12 +310,16 @@ def warm() -> int:
 
 
 def _write(
-    root: str, modules: dict[str, tuple[str, bool]], usage: frozenset[str] | None = None
+    root: str,
+    modules: dict[str, tuple[str, bool]],
+    usage: frozenset[str] | None = None,
+    extensions: dict[str, tuple[str, int, int]] | None = None,
 ) -> int:
-    """Merge ``modules`` (``name → (source, is package)``) and ``usage`` into the bundle file
-    of ``root``, regrouping the code by usage, and return how many modules were added: those
-    the file does not hold for their current source. Raises ``OSError`` when the file cannot
-    be written."""
+    """Merge ``modules`` (``name → (source, is package)``), ``usage`` and ``extensions``
+    (top-level extension module ``name → (file, size, mtime)``) into the bundle file of
+    ``root``, regrouping the code by usage, and return how many modules were added: those the
+    file does not hold for their current source. Raises ``OSError`` when the file cannot be
+    written."""
     path = _path(root)
     if path is None:
         return 0
@@ -282,10 +330,14 @@ def _write(
     codes: dict[str, tuple[str, bool, int, int, Any]] = {}
     usages: list[frozenset[str]] = []
     new = dict(modules)
+    exts: dict[str, tuple[str, int, int]] = {}
     now = _open(path, root)  # what the file holds now (another process may have saved)
     if now is not None:
         try:
             usages = list(now.usages)
+            for name in now.extensions:
+                if now.extension_spec(name) is not None:  # still there, unchanged
+                    exts[name] = now.extensions[name]
             for name in now.table:
                 e = now.entry(name)
                 if e is not None and _current(e) and (name not in new or new[name][0] == e[0]):
@@ -296,8 +348,10 @@ def _write(
         finally:
             os.close(now.fd)
     fresh_usage = usage is not None and usage not in usages and len(usages) < _MAX_USAGES
-    if not new and not fresh_usage:
+    fresh_extensions = {k: v for k, v in (extensions or {}).items() if exts.get(k) != v}
+    if not new and not fresh_usage and not fresh_extensions:
         return 0  # another process of this hook saved them already
+    exts.update(fresh_extensions)
     if fresh_usage and usage is not None:
         usages.append(usage)
     added = 0
@@ -322,7 +376,7 @@ def _write(
         blobs.append(blob)
         offset += len(blob)
     magic = _frozen_importlib_external.MAGIC_NUMBER
-    head = marshal.dumps((_FORMAT, magic, root, table, usages))
+    head = marshal.dumps((_FORMAT, magic, root, table, usages, exts))
     data = len(head).to_bytes(4, "little") + head + b"".join(blobs)
     error = write_private(os.path.dirname(path), path, data)
     if error is not None:

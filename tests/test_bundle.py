@@ -99,7 +99,7 @@ def test_a_bundle_others_could_write_or_a_corrupt_entry_is_not_used(home: Path) 
     path.chmod(0o600)
     data = bytearray(path.read_bytes())
     n = int.from_bytes(data[:4], "little")
-    _, _, _, index, _ = marshal.loads(bytes(data[4 : 4 + n]))
+    _, _, _, index, _, _ = marshal.loads(bytes(data[4 : 4 + n]))
     *_, offset, length = index["codex_guard.hook"]
     data[4 + n + offset : 4 + n + offset + length] = b"\x00" * length  # not code any more
     path.write_bytes(bytes(data))
@@ -219,5 +219,46 @@ def test_each_usage_refines_the_groups(home: Path) -> None:
 
 def _head(data: bytes) -> tuple[dict[str, tuple[object, ...]], list[frozenset[str]]]:
     n = int.from_bytes(data[:4], "little")
-    _, _, _, table, usages = marshal.loads(data[4 : 4 + n])
+    _, _, _, table, usages, _ = marshal.loads(data[4 : 4 + n])
     return table, usages
+
+
+def test_extension_modules_are_loaded_from_the_file_a_hook_used(home: Path) -> None:
+    """The extension modules a hook imported (``_json``, ``_sha256``, ``fcntl``) are loaded
+    next time from the same file, without searching ``sys.path``; never when the file changed
+    or its folder is no longer on ``sys.path``."""
+    for _ in range(2):
+        assert _hook(home).returncode == 0
+    data = _bundle_file(home).read_bytes()
+    n = int.from_bytes(data[:4], "little")
+    extensions = marshal.loads(data[4 : 4 + n])[5]
+    assert {"_json", "_sha256", "fcntl"} <= set(extensions)
+    import _json
+
+    assert extensions["_json"][0] == _json.__file__
+    code = f"""
+import os, sys
+sys.path[:0] = [{str(ROOT)!r}]
+from codex_guard import _bundle
+assert _bundle.install()
+finder = _bundle._FINDER[0]
+spec = finder.find_spec("_json")
+print(spec.origin, type(spec.loader).__name__)
+import _json
+print(_json.__spec__.origin == spec.origin and callable(_json.make_scanner))
+path, size, mtime = finder.extensions["_json"]
+finder.extensions["_json"] = (path, size, mtime + 1)
+print(finder.find_spec("_json"))
+finder.extensions["_json"] = (path, size, mtime)
+sys.path.remove(os.path.dirname(path))
+print(finder.find_spec("_json"))
+"""
+    p = subprocess.run(
+        [sys.executable, "-IS", "-c", code], capture_output=True, text=True, env=_env(home)
+    )
+    assert p.stdout.splitlines() == [
+        f"{_json.__file__} ExtensionFileLoader",
+        "True",
+        "None",
+        "None",
+    ], p.stderr
