@@ -37,6 +37,7 @@ field                 required  meaning
 from __future__ import annotations
 
 import os
+from itertools import repeat, starmap  # built in: no import cost
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -619,8 +620,7 @@ def load_catalogue(path: str | None = None) -> Catalogue:
     if cached is not None:
         return cached
     rows, index, always, rare = _load_rows(key)
-    lazy = Detector._lazy
-    catalogue = Catalogue(tuple(lazy(i, packed) for i, packed in rows), index, always, rare)
+    catalogue = Catalogue(tuple(starmap(Detector._lazy, rows)), index, always, rare)
     _CACHE[key] = catalogue
     return catalogue
 
@@ -724,20 +724,24 @@ def _read_entry(
         os.close(fd)
         return None
     rows_file = _RowFile(fd, 4 + n, size - 4 - n)
-    rows: list[tuple[str, bytes | tuple[_RowFile, int, int]]] = []
-    end = rows_file.size
-    for r in data[1]:
-        if not (
-            type(r) is tuple
-            and len(r) == 3
-            and type(r[0]) is str
-            and type(r[1]) is int
-            and type(r[2]) is int
-            and 0 <= r[1] <= r[1] + r[2] <= end
-        ):
-            os.close(fd)
-            return None
-        rows.append((r[0], (rows_file, r[1], r[2])))
+    table: list[Any] = data[1]
+    # checked column by column in C-level passes (a Python loop per detector cost ~0.1 ms)
+    if table and (set(map(type, table)) != {tuple} or set(map(len, table)) != {3}):
+        os.close(fd)
+        return None
+    ids, offsets, lengths = zip(*table, strict=True) if table else ((), (), ())
+    if (
+        set(map(type, ids)) - {str}
+        or set(map(type, offsets)) - {int}
+        or set(map(type, lengths)) - {int}
+        or (table and (min(offsets) < 0 or min(lengths) < 0))
+        or (table and max(map(int.__add__, offsets, lengths)) > rows_file.size)
+    ):
+        os.close(fd)
+        return None
+    rows: list[tuple[str, bytes | tuple[_RowFile, int, int]]] = list(
+        zip(ids, zip(repeat(rows_file), offsets, lengths), strict=True)
+    )
     return rows, data[2], data[3], data[4]
 
 
