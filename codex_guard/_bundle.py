@@ -213,11 +213,19 @@ def _open(path: str, root: str) -> _Finder | None:
 
 
 def install() -> bool:
-    """Serve this package's modules from the bundle when a valid one exists.
+    """Serve this package's modules from the bundle when a valid one exists (the hook launcher
+    calls this first). Never raises: the bundle is an optimisation, the normal imports follow.
 
     Returns:
         True when modules will be served from it.
     """
+    try:
+        return _install()
+    except Exception:
+        return False
+
+
+def _install() -> bool:
     if os.environ.get("CODEX_GUARD_NO_CACHE") or _FINDER:
         return False
     root = os.path.dirname(os.path.abspath(__file__))

@@ -13,8 +13,8 @@ the ``codex_guard`` package on ``sys.path`` and calls :func:`main` here, which h
 environment to ``sys.path`` (for tree-sitter, Starlark and the other dependencies that slower
 paths import lazily), turns the cyclic garbage collector off (the process lives for
 milliseconds; its passes cost 3-6 ms of that and free little; memory is bounded by the analysis
-limits and measured in ``bench/latency.py``), and for ``hook`` serves the package's modules from
-the module bundle (:mod:`codex_guard._bundle`), answers, and leaves with ``os._exit`` after
+limits and measured in ``bench/latency.py``), and for ``hook`` answers (the launcher has already
+installed the module bundle, :mod:`codex_guard._bundle`), and leaves with ``os._exit`` after
 flushing, skipping the interpreter's teardown of every module (about a millisecond). Any other
 command goes to :func:`codex_guard.cli.main`.
 """
@@ -36,13 +36,9 @@ def _site_packages() -> str:
 
 
 def _hook(argv: list[str]) -> "NoReturn":
-    """Run ``codex-guard hook`` with ``argv`` and leave the process with its exit status."""
+    """Run ``codex-guard hook`` with ``argv`` and leave the process with its exit status. The
+    launcher has installed the module bundle (:func:`codex_guard._bundle.install`) first."""
     from codex_guard import _bundle
-
-    try:  # noqa: SIM105 - the package's modules from one cached file (codex_guard/_bundle.py)
-        _bundle.install()
-    except Exception:  # an optimisation: the normal imports follow
-        pass
     from codex_guard.commands.hook import run
 
     rc = run(argv)
