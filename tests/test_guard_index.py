@@ -107,3 +107,18 @@ def test_globs_decided_without_a_regex_agree_with_it(glob: str, text: str) -> No
         want = glob_to_regex(glob).match(text) is not None
     assert glob_match(glob, text) == want
     assert Pattern(glob).match(text) == want
+
+
+@settings(max_examples=4000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "b", "/", "*", "**", "[*]", "[a]", "[!a]", "?", ".", "[", "]", "~"]),
+        max_size=7,
+    ).map("".join)
+)
+def test_glob_shape_reads_common_globs_as_the_character_loops_do(glob: str) -> None:
+    """``glob_shape`` reads literals and one-star globs with string methods; its answer is the
+    three character-by-character readings' (literal ends, simple glob, literal runs)."""
+    from codex_guard.policy.globs import glob_shape, literal_ends, literal_runs, simple_glob
+
+    assert glob_shape(glob) == (*literal_ends(glob), simple_glob(glob), literal_runs(glob))

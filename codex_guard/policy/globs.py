@@ -462,6 +462,25 @@ def literal_runs(glob: str) -> tuple[str, ...]:
     return tuple(runs)
 
 
+def glob_shape(
+    glob: str,
+) -> tuple[str, str, tuple[str, str, str] | None, tuple[str, ...]]:
+    """``(*literal_ends(glob), simple_glob(glob), literal_runs(glob))``, with the common shapes
+    of rule globs (a literal; one ``*`` or ``**`` and no ``?``, ``[`` or ``]``) read with
+    string methods instead of a loop over every character: a hook analyses each glob of every
+    rule a command reaches (about 200 for ``rm -rf /``). Same answers (tested)."""
+    if "?" not in glob and "[" not in glob and "]" not in glob:
+        stars = glob.count("*")
+        if stars == 0:
+            return glob, glob, ("", glob, ""), (glob,) if glob else ()
+        i = glob.find("*")
+        star = "**" if stars == 2 and glob[i + 1 : i + 2] == "*" else "*" if stars == 1 else ""
+        if star:
+            pre, suf = glob[:i], glob[i + len(star) :]
+            return pre, suf, (star, pre, suf), tuple(x for x in (pre, suf) if x)
+    return (*literal_ends(glob), simple_glob(glob), literal_runs(glob))
+
+
 def _runs_in_order(runs: tuple[str, ...], text: str) -> bool:
     pos = 0
     for run in runs:
@@ -535,9 +554,7 @@ class Pattern:
         if self._start is None:
             if self.text == "**":
                 return True
-            self._start, self._end = literal_ends(self.text)
-            self._simple = simple_glob(self.text)
-            self._runs = literal_runs(self.text)
+            self._start, self._end, self._simple, self._runs = glob_shape(self.text)
         if self._simple is not None:
             return _simple_match(self._simple, text)
         if not (text.startswith(self._start) and text.endswith(self._end)):
