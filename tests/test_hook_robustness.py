@@ -790,27 +790,17 @@ def test_any_event_through_the_real_process(henv: HookEnv, ev: dict[str, Any]) -
 
 
 # ---------------------------------------------------------------------------------------------
-# found while fuzzing, not fixed here (shell/ and policy/ belong to other branches): bash expands
-# braces, globs and ~user in arguments before rm sees them, so each of these deletes a guarded
-# path, but the analysis matches the unexpanded text. Strict xfail: remove the mark once fixed.
+# found while fuzzing: bash expands braces, globs and ~user in arguments before rm sees them, so
+# each of these deletes a guarded path; the analysis sees through each expansion.
 
-EXPANSION_EVASIONS = [
-    "rm -rf ~root",  # rm -rf /root
-]
 EXPANSIONS_SEEN_THROUGH = [
     "rm -rf {/home,x}",  # bash: rm -rf /home x
     "rm -rf {~,x}",  # rm -rf $HOME x
     "rm -rf ~{,}",  # rm -rf $HOME $HOME
     "rm -rf /[e]tc",  # rm -rf /etc
     "rm -rf /et?",  # rm -rf /etc
+    "rm -rf ~root",  # rm -rf /root (getpwnam, as bash)
 ]
-
-
-@pytest.mark.xfail(strict=True, reason="brace/glob/~user expansion in arguments not analysed")
-@pytest.mark.parametrize("cmd", EXPANSION_EVASIONS)
-def test_expansions_in_arguments_are_not_an_evasion(inproc_env: HookEnv, cmd: str) -> None:
-    obj = checked_inproc(bash(cmd))
-    not_allowed(obj, "PreToolUse", "codex")
 
 
 @pytest.mark.parametrize("cmd", EXPANSIONS_SEEN_THROUGH)

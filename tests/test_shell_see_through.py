@@ -385,3 +385,34 @@ def test_assignments_apply_in_order_inside_a_scope() -> None:
 @pytest.mark.parametrize("script", ["${}", "echo ${}", "$(${)", "echo $", "a=(); ${a[@]}"])
 def test_odd_expansions_do_not_break_the_analysis(script: str) -> None:
     assert not any(r.startswith("internal") for r in analyze_script(script).unsupported)
+
+
+@pytest.mark.parametrize(
+    ("script", "expanded"),
+    [
+        ("rm -rf ~root", ("rm", "-rf", "/root")),
+        ("rm -rf ~root/.ssh", ("rm", "-rf", "/root/.ssh")),
+        ("rm -rf ~root/", ("rm", "-rf", "/root/")),
+        ("echo a && rm -rf x ~root", ("rm", "-rf", "x", "/root")),
+        ("sudo rm -rf ~root", ("rm", "-rf", "/root")),
+        ("rm -rf ~root/*", ("rm", "-rf", "/root/*")),
+        ("rm -rf '~root'", None),  # quoted: bash keeps it
+        ('rm -rf "~"root', None),
+        ("rm -rf ~no_such_user_cg", None),  # no such user: bash keeps it
+        ("rm -rf ~", None),  # the person's home: the rules read `~`
+        ("rm -rf ~/x", None),
+        ("ls ~+ ~-", None),  # $PWD and $OLDPWD: run-time folders
+    ],
+)
+def test_user_home_tilde_is_expanded_as_bash_does(
+    script: str, expanded: tuple[str, ...] | None
+) -> None:
+    """``~name`` is the home folder of user ``name`` (bash looks it up with getpwnam): the
+    command is listed as written and again as bash runs it."""
+    import pwd
+
+    assert pwd.getpwnam("root").pw_dir == "/root"  # the cases assume a Linux root account
+    commands = analyze_script(script).commands
+    via_home = [c.argv for c in commands if "~user" in c.via]
+    assert expanded in via_home if expanded is not None else via_home == []
+    assert all(not any("/root" in a for a in c.argv) for c in commands if "~user" not in c.via)

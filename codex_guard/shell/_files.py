@@ -147,6 +147,38 @@ def resolve_relative(words: list[Word], cwd: str) -> list[Word] | None:
     return out if changed else None
 
 
+def user_homes(words: list[Word]) -> list[Word] | None:
+    """``words`` with each unquoted ``~name`` or ``~name/…`` word spelled from the home folder
+    of user ``name``, as bash's tilde expansion does (it looks the name up with ``getpwnam``:
+    ``rm -rf ~root`` removes ``/root``); None when no word has one whose user exists (bash then
+    leaves the word as it is). ``~``, ``~/…``, ``~+`` and ``~-`` are not names: the rules read
+    ``~`` as the person's home, and ``~+``/``~-`` are run-time folders. The expansion is not
+    subject to globbing (bash treats it as quoted); the rest of the word keeps its shape."""
+    out: list[Word] | None = None
+    for i, w in enumerate(words):
+        t = w.text
+        if w.dynamic or len(t) < 2 or t[0] != "~" or t[1] == "/":
+            continue
+        name, sep, rest = t[1:].partition("/")
+        if name in ("+", "-") or not w.shape.startswith(t[: 1 + len(name)]):
+            continue  # a run-time folder, or some of `~name` was quoted: no expansion
+        try:
+            import pwd
+
+            home = pwd.getpwnam(name).pw_dir
+        except (ImportError, KeyError, ValueError, OSError):
+            continue  # no such user (or no user database): bash leaves the word unchanged
+        if not home.startswith("/"):
+            continue
+        base = home.rstrip("/")
+        text = f"{base}/{rest}" if sep else base or "/"
+        shape = QUOTED * len(base) + w.shape[1 + len(name) :] if sep else QUOTED * len(text)
+        if out is None:
+            out = list(words)
+        out[i] = Word(text, shape, False)
+    return out
+
+
 def xargs_items(text: bytes, lines: bool = False) -> list[str]:
     """The arguments ``xargs`` reads from ``text``: blank-separated (quotes honoured), or one
     per line with ``-I``."""

@@ -28,6 +28,7 @@ from ._files import (
     found_below,
     listed_paths,
     resolve_relative,
+    user_homes,
     xargs_items,
 )
 from ._words import (
@@ -832,6 +833,9 @@ class _Analyzer:
             resolved = resolve_relative(words, self.cwd)
             if resolved is not None:  # `cd ~ && rm -rf .` also runs as `rm -rf ~`
                 self.emit(resolved, assignments, (*via, f"cd {self.cwd}"), io, s, td + 1, redirects)
+        homes = user_homes(words)
+        if homes is not None:  # `rm -rf ~root` runs as `rm -rf /root`
+            self.emit(homes, assignments, (*via, "~user"), io, s, td + 1, redirects)
         for a in assignments:
             key, _, value = a.partition("=")
             if key in _CODE_VARIABLES and value:
