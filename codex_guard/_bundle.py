@@ -6,10 +6,11 @@ costs a few file-system calls (the extension-module spellings tried first, the `
 keeps the compiled code of the package in one file in the cache folder and installs a meta-path
 finder that serves modules from it, the way CPython's own frozen modules are served from memory.
 
-The file is a 4-byte length, a ``marshal``-ed head and then groups of code, each the ``marshal``
-of ``{module name: code}``. The head holds the index (``name → (source, is package, source
-size, source mtime, offset, length)``, offset and length of the module's group) and the
-*usages*: the sets of modules that hook processes imported (at most :data:`_MAX_USAGES`). Modules
+The file is a 4-byte length, a ``marshal``-ed head, groups of code, each the ``marshal`` of
+``{module name: code}``, and the *usages*: the sets of modules that hook processes imported (at
+most :data:`_MAX_USAGES`; read only when saving). The head holds the index (``name → (source, is
+package, source size, source mtime, offset, length)``, offset and length of the module's group),
+the extension modules and where the usages are. Modules
 are grouped by the usages they belong to, so a process whose imports match a usage seen before
 reads and unmarshals a few groups, each wholly needed, instead of forty separate objects: one
 ``marshal.loads`` shares the strings and names common to its modules, which measured 0.5 ms less
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 
     Entry = tuple[str, bool, int, int, int, int]
 
-_FORMAT = "codex-guard-modules/7"  # 5: grouped by usage; 6: no __future__; 7: extensions
+_FORMAT = "codex-guard-modules/8"  # 6: no __future__; 7: extensions; 8: usages at the end
 _PACKAGE = "codex_guard"
 _CODE = type((lambda: None).__code__)
 _MAX_USAGES = 24
@@ -57,7 +58,7 @@ class _Finder:
         self.fd = fd  # the open bundle, kept for the life of the process
         self.base = base  # where the groups start
         self.table: dict[str, Any] = {}  # the head's index; an entry is checked when used
-        self.usages: list[frozenset[str]] = []
+        self.usages_at = (0, 0)  # (offset, length) of the usages, read only when saving
         self.extensions: dict[str, Any] = {}  # top-level extension module → (path, size, mtime)
         self.served: set[str] = set()
         self.before: frozenset[str] = frozenset()  # modules imported before the finder
@@ -99,6 +100,20 @@ class _Finder:
             self.groups[where] = group
         code = group.pop(name, None)
         return code if type(code) is _CODE else None
+
+    def read_usages(self) -> list[frozenset[str]]:
+        """The usages recorded in the bundle (after the groups: only a save reads them)."""
+        offset, length = self.usages_at
+        if self.fd < 0 or length <= 0:
+            return []
+        try:
+            data = os.pread(self.fd, length, self.base + offset)
+            usages = marshal.loads(data) if len(data) == length else None
+        except (OSError, EOFError, ValueError, TypeError):
+            return []
+        if type(usages) is not list or set(map(type, usages)) - {frozenset}:
+            return []
+        return usages
 
     def find_spec(self, name: str, path: object = None, target: object = None) -> "Any":
         if name in self.extensions:
@@ -172,7 +187,7 @@ def _path(root: str) -> str | None:
 
 
 def _open(path: str, root: str) -> _Finder | None:
-    """A finder reading the bundle at ``path`` (its index and usages loaded, entries checked
+    """A finder reading the bundle at ``path`` (its index loaded, entries checked
     when used), or None when the file is missing, not private, or not one this interpreter and
     package location wrote."""
     import _frozen_importlib_external  # type: ignore[import-not-found,unused-ignore]  # no stub
@@ -198,16 +213,17 @@ def _open(path: str, root: str) -> _Finder | None:
         and data[1] == _frozen_importlib_external.MAGIC_NUMBER
         and data[2] == root
         and type(data[3]) is dict
-        and type(data[4]) is list
-        and set(map(type, data[4])) <= {frozenset}
-        and type(data[5]) is dict
+        and type(data[4]) is dict
+        and type(data[5]) is tuple
+        and len(data[5]) == 2
+        and set(map(type, data[5])) == {int}
     ):
         os.close(fd)
         return None
     finder = _Finder(root, fd, 4 + n)
     finder.table = data[3]
-    finder.usages = data[4]
-    finder.extensions = data[5]
+    finder.extensions = data[4]
+    finder.usages_at = data[5]
     finder.bundle = path
     return finder
 
@@ -286,7 +302,8 @@ def _save() -> None:
             if entry is None or not _current(entry):
                 new[name] = (origin, hasattr(module, "__path__"))
     usage = frozenset(used)
-    if new or extensions or (usage not in finder.usages and len(finder.usages) < _MAX_USAGES):
+    usages = finder.read_usages()
+    if new or extensions or (usage not in usages and len(usages) < _MAX_USAGES):
         _write(finder.root, new, usage, extensions)
 
 
@@ -342,7 +359,7 @@ def _write(
     now = _open(path, root)  # what the file holds now (another process may have saved)
     if now is not None:
         try:
-            usages = list(now.usages)
+            usages = now.read_usages()
             for name in now.extensions:
                 if now.extension_spec(name) is not None:  # still there, unchanged
                     exts[name] = now.extensions[name]
@@ -384,8 +401,9 @@ def _write(
         blobs.append(blob)
         offset += len(blob)
     magic = _frozen_importlib_external.MAGIC_NUMBER
-    head = marshal.dumps((_FORMAT, magic, root, table, usages, exts))
-    data = len(head).to_bytes(4, "little") + head + b"".join(blobs)
+    tail = marshal.dumps(usages)
+    head = marshal.dumps((_FORMAT, magic, root, table, exts, (offset, len(tail))))
+    data = len(head).to_bytes(4, "little") + head + b"".join(blobs) + tail
     error = write_private(os.path.dirname(path), path, data)
     if error is not None:
         raise error

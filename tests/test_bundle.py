@@ -219,7 +219,8 @@ def test_each_usage_refines_the_groups(home: Path) -> None:
 
 def _head(data: bytes) -> tuple[dict[str, tuple[object, ...]], list[frozenset[str]]]:
     n = int.from_bytes(data[:4], "little")
-    _, _, _, table, usages, _ = marshal.loads(data[4 : 4 + n])
+    _, _, _, table, _, (offset, length) = marshal.loads(data[4 : 4 + n])
+    usages = marshal.loads(data[4 + n + offset : 4 + n + offset + length])
     return table, usages
 
 
@@ -231,7 +232,7 @@ def test_extension_modules_are_loaded_from_the_file_a_hook_used(home: Path) -> N
         assert _hook(home).returncode == 0
     data = _bundle_file(home).read_bytes()
     n = int.from_bytes(data[:4], "little")
-    extensions = marshal.loads(data[4 : 4 + n])[5]
+    extensions = marshal.loads(data[4 : 4 + n])[4]
     assert {"_json", "_sha256", "fcntl"} <= set(extensions)
     import _json
 
