@@ -47,7 +47,7 @@ _FORMAT = "codex-guard-modules/8"  # 6: no __future__; 7: extensions; 8: usages 
 _PACKAGE = "codex_guard"
 _CODE = type((lambda: None).__code__)
 _MAX_USAGES = 24
-"""Usages kept in the head; later ones are not recorded (their modules stay where they are)."""
+"""Usages kept in the bundle; later ones are not recorded (their modules stay where they are)."""
 
 
 class _Finder:
