@@ -192,20 +192,12 @@ def _open(path: str, root: str) -> _Finder | None:
     package location wrote."""
     import _frozen_importlib_external  # type: ignore[import-not-found,unused-ignore]  # no stub
 
-    from codex_guard._dirs import private_dir
+    from codex_guard._dirs import open_headed
 
-    if not (private_dir(os.path.dirname(path)) and private_dir(path)):
+    opened = open_headed(os.path.dirname(path), path)
+    if opened is None:
         return None
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return None
-    try:
-        n = int.from_bytes(os.pread(fd, 4, 0), "little")
-        data = marshal.loads(os.pread(fd, n, 4))
-    except (OSError, EOFError, ValueError, TypeError):
-        os.close(fd)
-        return None
+    fd, data, base, _ = opened
     if not (
         type(data) is tuple
         and len(data) == 6
@@ -220,7 +212,7 @@ def _open(path: str, root: str) -> _Finder | None:
     ):
         os.close(fd)
         return None
-    finder = _Finder(root, fd, 4 + n)
+    finder = _Finder(root, fd, base)
     finder.table = data[3]
     finder.extensions = data[4]
     finder.usages_at = data[5]
@@ -350,7 +342,7 @@ def _write(
         return 0
     import _frozen_importlib_external  # type: ignore[import-not-found,unused-ignore]  # no stub
 
-    from codex_guard._dirs import write_private
+    from codex_guard._dirs import headed, write_private
 
     codes: dict[str, tuple[str, bool, int, int, Any]] = {}
     usages: list[frozenset[str]] = []
@@ -402,8 +394,7 @@ def _write(
         offset += len(blob)
     magic = _frozen_importlib_external.MAGIC_NUMBER
     tail = marshal.dumps(usages)
-    head = marshal.dumps((_FORMAT, magic, root, table, exts, (offset, len(tail))))
-    data = len(head).to_bytes(4, "little") + head + b"".join(blobs) + tail
+    data = headed((_FORMAT, magic, root, table, exts, (offset, len(tail))), *blobs, tail)
     error = write_private(os.path.dirname(path), path, data)
     if error is not None:
         raise error

@@ -17,6 +17,10 @@ A leaf: imports nothing from codex_guard.
 import os
 import sys
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 APP = "codex-guard"
 _XDG = {
     "cache": "XDG_CACHE_HOME",
@@ -119,3 +123,38 @@ def write_private(folder: str, path: str, data: bytes) -> OSError | None:
             pass
         return e
     return None
+
+
+def headed(head: "Any", *parts: bytes) -> bytes:
+    """A cache file laid out for :func:`open_headed`: a 4-byte little-endian length, the
+    ``marshal`` of ``head``, then ``parts`` one after another (what the head's offsets count
+    from). Raises ``ValueError`` when ``head`` cannot be marshalled."""
+    import marshal
+
+    data = marshal.dumps(head)
+    return len(data).to_bytes(4, "little") + data + b"".join(parts)
+
+
+def open_headed(folder: str, path: str) -> "tuple[int, object, int, int] | None":
+    """Open the :func:`headed` cache file ``path`` in ``folder`` when both are private
+    (:func:`private_dir`) and its head unmarshals: ``(descriptor, head, where the parts start,
+    bytes of parts)``, the caller then reading parts with ``os.pread`` and closing the
+    descriptor. None when missing, not private, cut short or unreadable (a miss)."""
+    import marshal
+
+    if not (private_dir(folder) and private_dir(path)):
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        size = os.fstat(fd).st_size
+        n = int.from_bytes(os.pread(fd, 4, 0), "little")
+        if 4 + n > size:
+            raise ValueError("cut short")
+        head = marshal.loads(os.pread(fd, n, 4))
+    except (OSError, EOFError, ValueError, TypeError):
+        os.close(fd)
+        return None
+    return fd, head, 4 + n, size - 4 - n

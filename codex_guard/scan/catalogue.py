@@ -652,6 +652,7 @@ def _load_rows(
     import marshal
     import sys
 
+    from codex_guard._dirs import headed
     from codex_guard._sha import fnv1a_64
 
     here = os.path.dirname(os.path.abspath(__file__))
@@ -675,8 +676,8 @@ def _load_rows(
     for d, blob in zip(cat.detectors, blobs, strict=True):
         table.append((d.id, offset, len(blob)))
         offset += len(blob)
-    head = marshal.dumps((ident, table, cat.keyword_index, cat.always_run, cat._rare))
-    _write_private(folder, cache, len(head).to_bytes(4, "little") + head + b"".join(blobs))
+    head = (ident, table, cat.keyword_index, cat.always_run, cat._rare)
+    _write_private(folder, cache, headed(head, *blobs))
     rows: list[tuple[str, bytes | tuple[_RowFile, int, int]]] = [
         (d.id, blob) for d, blob in zip(cat.detectors, blobs, strict=True)
     ]
@@ -696,22 +697,12 @@ def _read_entry(
 ):
     """What :func:`_load_rows` returns, from the cache entry ``cache`` when it is private, whole
     and for ``ident``; None otherwise (the caller parses the TOML)."""
-    import marshal
+    from codex_guard._dirs import open_headed
 
-    from codex_guard._dirs import private_dir
-
-    if not (private_dir(folder) and private_dir(cache)):
+    opened = open_headed(folder, cache)
+    if opened is None:
         return None
-    try:
-        fd = os.open(cache, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return None
-    try:
-        size = os.fstat(fd).st_size
-        n = int.from_bytes(os.pread(fd, 4, 0), "little")
-        data = marshal.loads(os.pread(fd, n, 4)) if 4 + n <= size else None
-    except (OSError, EOFError, ValueError, TypeError):
-        data = None
+    fd, data, base, size = opened
     if not (
         type(data) is tuple
         and len(data) == 5
@@ -723,7 +714,7 @@ def _read_entry(
     ):
         os.close(fd)
         return None
-    rows_file = _RowFile(fd, 4 + n, size - 4 - n)
+    rows_file = _RowFile(fd, base, size)
     table: list[Any] = data[1]
     # checked column by column in C-level passes (a Python loop per detector cost ~0.1 ms)
     if table and (set(map(type, table)) != {tuple} or set(map(len, table)) != {3}):
