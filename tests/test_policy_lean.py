@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from . import test_lean_start
-from .test_lean_start import HEAVY, ROOT
+from .test_lean_start import HEAVY, ROOT, isolated_env
 
 home = test_lean_start.home  # the same isolated home with bench/org.rules
 
@@ -90,13 +89,7 @@ def _tree(stderr: str) -> list[tuple[str, list[str]]]:
 
 
 def _run(tmp: Path) -> tuple[subprocess.CompletedProcess[str], list[tuple[str, list[str]]]]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp / "home"),
-        "CODEX_HOME": str(tmp / "home/.codex"),
-        "CODEX_GUARD_SYSTEM_DIR": str(tmp / "etc-codex"),
-        "CODEX_GUARD_CACHE_DIR": str(tmp / "cache"),
-    }
+    env = isolated_env(tmp)
     site = next(p for p in sys.path if p.endswith("site-packages"))
     code = _CHILD.format(root=str(ROOT), site=site, cwd=str(tmp / "work"), scripts=SCRIPTS)
     argv = [sys.executable, "-IS", "-X", "importtime", "-c", code]

@@ -12,7 +12,6 @@ scan (every detector run) on the catalogue's examples and on generated texts.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from codex_guard.scan import load_catalogue, precompiled, prefilter, scan
 from codex_guard.scan.catalogue import factors_hold
 from codex_guard.scan.prefilter import required_factors
 from tests.test_lean_start import HEAVY as LAUNCHER_HEAVY
+from tests.test_lean_start import isolated_env
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = load_catalogue()
@@ -213,13 +213,7 @@ print(repr([[f.kind for f in found], sorted(sys.modules), len(engine._COMPILED)]
 
 def _probe(tmp: Path, text: str, only_block: bool) -> tuple[list[str], set[str], int]:
     """Run the probe in ``python -IS`` (as the launcher runs) with an isolated environment."""
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp / "home"),
-        "CODEX_HOME": str(tmp / "home/.codex"),
-        "CODEX_GUARD_SYSTEM_DIR": str(tmp / "etc-codex"),
-        "CODEX_GUARD_CACHE_DIR": str(tmp / "cache"),
-    }
+    env = isolated_env(tmp)
     p = subprocess.run(
         [sys.executable, "-IS", "-c", _PROBE.replace("ROOT", repr(str(ROOT)))],
         input=repr((text, only_block)).encode(),
