@@ -10,7 +10,8 @@ The file is a 4-byte length, a ``marshal``-ed head, groups of code, each the ``m
 ``{module name: code}``, and the *usages*: the sets of modules that hook processes imported (at
 most :data:`_MAX_USAGES`; read only when saving). The head holds the index (``name → (source, is
 package, source size, source mtime, offset, length)``, offset and length of the module's group),
-the extension modules and where the usages are. Modules
+the extension modules, where the usages are, and the groups of each usage (so that a process
+whose imports are a recorded usage knows it without reading the usages). Modules
 are grouped by the usages they belong to, so a process whose imports match a usage seen before
 reads and unmarshals a few groups, each wholly needed, instead of forty separate objects: one
 ``marshal.loads`` shares the strings and names common to its modules, which measured 0.5 ms less
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
     Entry = tuple[str, bool, int, int, int, int]
 
-_FORMAT = "codex-guard-modules/8"  # 6: no __future__; 7: extensions; 8: usages at the end
+_FORMAT = "codex-guard-modules/9"  # 7: extensions; 8: usages at the end; 9: their groups
 _PACKAGE = "codex_guard"
 _CODE = type((lambda: None).__code__)
 _MAX_USAGES = 24
@@ -59,6 +60,7 @@ class _Finder:
         self.base = base  # where the groups start
         self.table: dict[str, Any] = {}  # the head's index; an entry is checked when used
         self.usages_at = (0, 0)  # (offset, length) of the usages, read only when saving
+        self.known: object = ()  # per usage, the set of its groups (offset, length)
         self.extensions: dict[str, Any] = {}  # top-level extension module → (path, size, mtime)
         self.served: set[str] = set()
         self.before: frozenset[str] = frozenset()  # modules imported before the finder
@@ -200,7 +202,7 @@ def _open(path: str, root: str) -> _Finder | None:
     fd, data, base, _ = opened
     if not (
         type(data) is tuple
-        and len(data) == 6
+        and len(data) == 7
         and data[0] == _FORMAT
         and data[1] == _frozen_importlib_external.MAGIC_NUMBER
         and data[2] == root
@@ -216,6 +218,7 @@ def _open(path: str, root: str) -> _Finder | None:
     finder.table = data[3]
     finder.extensions = data[4]
     finder.usages_at = data[5]
+    finder.known = data[6]
     finder.bundle = path
     return finder
 
@@ -293,10 +296,23 @@ def _save() -> None:
             entry = finder.entry(name)
             if entry is None or not _current(entry):
                 new[name] = (origin, hasattr(module, "__path__"))
-    usage = frozenset(used)
+    if new or extensions:
+        _write(finder.root, new, frozenset(used), extensions)
+        return
+    # the usages are read only when this process's imports may be a new one: every module
+    # came from the bundle, and the groups it read, each wholly imported, are a recorded
+    # usage's groups (a set in the head: no read of the usages on the common path)
+    known = finder.known
+    if (
+        used <= finder.served
+        and not any(finder.groups.values())
+        and type(known) is frozenset
+        and frozenset(finder.groups) in known
+    ):
+        return
     usages = finder.read_usages()
-    if new or extensions or (usage not in usages and len(usages) < _MAX_USAGES):
-        _write(finder.root, new, usage, extensions)
+    if frozenset(used) not in usages and len(usages) < _MAX_USAGES:
+        _write(finder.root, new, frozenset(used), extensions)
 
 
 def warm() -> int:
@@ -394,7 +410,9 @@ def _write(
         offset += len(blob)
     magic = _frozen_importlib_external.MAGIC_NUMBER
     tail = marshal.dumps(usages)
-    data = headed((_FORMAT, magic, root, table, exts, (offset, len(tail))), *blobs, tail)
+    known = frozenset(frozenset(table[m][4:] for m in u if m in table) for u in usages)
+    head = (_FORMAT, magic, root, table, exts, (offset, len(tail)), known)
+    data = headed(head, *blobs, tail)
     error = write_private(os.path.dirname(path), path, data)
     if error is not None:
         raise error

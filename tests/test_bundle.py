@@ -99,7 +99,7 @@ def test_a_bundle_others_could_write_or_a_corrupt_entry_is_not_used(home: Path) 
     path.chmod(0o600)
     data = bytearray(path.read_bytes())
     n = int.from_bytes(data[:4], "little")
-    _, _, _, index, _, _ = marshal.loads(bytes(data[4 : 4 + n]))
+    _, _, _, index, *_ = marshal.loads(bytes(data[4 : 4 + n]))
     *_, offset, length = index["codex_guard.hook"]
     data[4 + n + offset : 4 + n + offset + length] = b"\x00" * length  # not code any more
     path.write_bytes(bytes(data))
@@ -219,7 +219,7 @@ def test_each_usage_refines_the_groups(home: Path) -> None:
 
 def _head(data: bytes) -> tuple[dict[str, tuple[object, ...]], list[frozenset[str]]]:
     n = int.from_bytes(data[:4], "little")
-    _, _, _, table, _, (offset, length) = marshal.loads(data[4 : 4 + n])
+    _, _, _, table, _, (offset, length), _ = marshal.loads(data[4 : 4 + n])
     usages = marshal.loads(data[4 + n + offset : 4 + n + offset + length])
     return table, usages
 
@@ -263,3 +263,38 @@ print(finder.find_spec("_json"))
         "None",
         "None",
     ], p.stderr
+
+
+def test_a_recorded_usage_is_recognised_without_reading_the_usages(home: Path) -> None:
+    """A hook whose imports are a recorded usage knows it from the head (the groups it read,
+    each wholly imported); only a process that may be a new usage reads the usages."""
+    for _ in range(3):
+        assert _hook(home).returncode == 0
+    event = {
+        "session_id": "s",
+        "cwd": str(home),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": "ls -la"},
+    }
+    code = f"""
+import sys
+sys.path[:0] = [{str(ROOT)!r}]
+sys.argv = ["launch.py", "hook", "--client", "codex"]
+from codex_guard import _bundle
+assert _bundle.install()
+def counted(self, real=_bundle._Finder.read_usages):
+    sys.stderr.write("read usages\\n")
+    return real(self)
+_bundle._Finder.read_usages = counted
+from codex_guard._launch import main
+main()
+"""
+    argv = [sys.executable, "-IS", "-c", code]
+    p = subprocess.run(argv, input=json.dumps(event).encode(), capture_output=True, env=_env(home))
+    assert p.returncode == 0 and p.stdout == b"", p.stderr
+    assert b"read usages" not in p.stderr
+    event["tool_input"] = {"command": "echo 'quoted' > out.txt"}  # the parser: other modules
+    p = subprocess.run(argv, input=json.dumps(event).encode(), capture_output=True, env=_env(home))
+    assert p.returncode == 0, p.stderr
+    assert b"read usages" in p.stderr
