@@ -503,18 +503,28 @@ def _simple_match(simple: tuple[str, str, str], text: str) -> bool:
 def glob_match(glob: str, text: str) -> bool:
     """Whether ``text`` matches ``glob`` as a whole (:func:`glob_to_regex`). ``*`` and ``**``
     are decided directly; other globs compile their regex only when ``text`` has the glob's
-    literal start and end."""
+    literal start, end and runs (:func:`glob_shape`)."""
     if glob == "*":
         return "/" not in text
     if glob == "**":
         return True
-    simple = simple_glob(glob)
+    return _shape_match(glob_shape(glob), text, glob)
+
+
+def _shape_match(
+    shape: tuple[str, str, tuple[str, str, str] | None, tuple[str, ...]],
+    text: str,
+    glob: str,
+) -> bool:
+    """Whether ``text`` matches ``glob``, whose :func:`glob_shape` is ``shape``: a literal or
+    one-star glob without a regex, any other by its regex (compiled on first use and shared,
+    :func:`cached_regex`) when ``text`` has the glob's literal start, end and runs."""
+    start, end, simple, runs = shape
     if simple is not None:
         return _simple_match(simple, text)
-    start, end = literal_ends(glob)
     if not (text.startswith(start) and text.endswith(end)):
         return False
-    if not _runs_in_order(literal_runs(glob), text):
+    if not _runs_in_order(runs, text):
         return False
     return cached_regex(glob).match(text) is not None
 
@@ -523,7 +533,7 @@ class Pattern:
     """A rule glob: its regex and tokens (compiled on first use, shared between rules), and
     whether it is a spelling glob (``$``)."""
 
-    __slots__ = ("_end", "_regex", "_runs", "_simple", "_start", "_tokens", "spelling", "text")
+    __slots__ = ("_regex", "_shape", "_tokens", "spelling", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -531,10 +541,8 @@ class Pattern:
         # source text only, never at what a run-time word or a bash glob may expand to
         contains = len(text) > 4 and text.startswith("**") and text.endswith("**")
         self.spelling = "$" in text or contains
-        self._start: str | None = None  # literal_ends, on first use
-        self._end = ""
-        self._simple: tuple[str, str, str] | None = None  # simple_glob, with _start
-        self._runs: tuple[str, ...] = ()  # literal_runs, with _start
+        # glob_shape, on first use
+        self._shape: tuple[str, str, tuple[str, str, str] | None, tuple[str, ...]] | None = None
         self._regex: re.Pattern[str] | None = None
         self._tokens: list[_Tok] | None = None
 
@@ -548,20 +556,14 @@ class Pattern:
         return f"Pattern({self.text!r})"
 
     def match(self, text: str) -> bool:
-        """Whether ``text`` matches the glob as a whole (:func:`glob_match`): a literal or
-        one-star glob without a regex (:func:`simple_glob`), any other by its regex when
-        ``text`` has the glob's literal start, end and runs (:func:`literal_runs`)."""
-        if self._start is None:
+        """Whether ``text`` matches the glob as a whole (:func:`glob_match`), its
+        :func:`glob_shape` read once per pattern."""
+        shape = self._shape
+        if shape is None:
             if self.text == "**":
                 return True
-            self._start, self._end, self._simple, self._runs = glob_shape(self.text)
-        if self._simple is not None:
-            return _simple_match(self._simple, text)
-        if not (text.startswith(self._start) and text.endswith(self._end)):
-            return False
-        if not _runs_in_order(self._runs, text):
-            return False
-        return self.regex.match(text) is not None
+            shape = self._shape = glob_shape(self.text)
+        return _shape_match(shape, text, self.text)
 
     @property
     def regex(self) -> re.Pattern[str]:
